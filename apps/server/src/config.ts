@@ -1,0 +1,129 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The environment, validated once at start-up. Names and defaults are documented in the README. */
+const environment = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).optional(),
+    PUBLIC_URL: z.url().optional(),
+    DATA_DIR: z.string().min(1).default("./data"),
+    IDP: z.enum(["local", "okta"]).default("local"),
+    OKTA_ORG_URL: z.url().optional(),
+    OKTA_API_TOKEN: z.string().min(1).optional(),
+    DATABASE_URL: z.string().min(1).optional(),
+    REDIS_URL: z.string().min(1).optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+      .optional(),
+    MAIL_FROM: z.string().min(3).default("Auth service <no-reply@localhost>"),
+    SERVICE_NAME: z.string().min(1).default("Auth service"),
+    JWT_SECRET: z.string().optional(),
+    TOKEN_AUDIENCE: z.string().min(1).default("authsvc"),
+    OTP_TTL_SECONDS: seconds(300),
+    OTP_RESEND_SECONDS: z.coerce.number().int().min(0).default(5),
+    AUTH_CODE_TTL_SECONDS: seconds(60),
+    SESSION_TTL_SECONDS: seconds(7200),
+    SSO_REQUIRE_MFA: flag.default(true),
+    ERRORS_AS_200: flag.default(false),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.IDP === "okta") {
+      ctx.addIssue({ code: "custom", path: ["IDP"], message: "okta is not available yet; use local" });
+    }
+    if (env.REDIS_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_URL"],
+        message: "a shared Redis store is not available yet",
+      });
+    }
+    if (env.DATABASE_URL && !/^(file:|sqlite:|[./\w])/.test(env.DATABASE_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL"],
+        message: "must be a SQLite file (path, file: or sqlite: URL)",
+      });
+    }
+    if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SECRET"],
+        message: "is required in production (32 bytes or more)",
+      });
+    }
+    if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be at least 32 bytes" });
+    }
+  });
+
+export type Environment = z.infer<typeof environment>;
+
+export interface Config {
+  env: Environment["NODE_ENV"];
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseFile: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  serviceName: string;
+  jwtSecret: string | undefined;
+  tokenAudience: string;
+  otpTtlSeconds: number;
+  otpResendSeconds: number;
+  authCodeTtlSeconds: number;
+  sessionTtlSeconds: number;
+  requireMfaForGrant: boolean;
+  errorsAs200: boolean;
+  logLevel: Environment["LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the configuration; a wrong value throws a ConfigError naming the variable, never its value. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environment.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(
+      `Invalid configuration: ${issue?.path.join(".") ?? "?"} ${issue?.message ?? ""}`.trim(),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const host = env.HOST ?? (env.NODE_ENV === "production" ? "0.0.0.0" : "127.0.0.1");
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    dataDir,
+    databaseFile: env.DATABASE_URL ? sqlitePath(env.DATABASE_URL) : resolve(dataDir, "directory.sqlite"),
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    serviceName: env.SERVICE_NAME,
+    jwtSecret: env.JWT_SECRET,
+    tokenAudience: env.TOKEN_AUDIENCE,
+    otpTtlSeconds: env.OTP_TTL_SECONDS,
+    otpResendSeconds: env.OTP_RESEND_SECONDS,
+    authCodeTtlSeconds: env.AUTH_CODE_TTL_SECONDS,
+    sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    requireMfaForGrant: env.SSO_REQUIRE_MFA,
+    errorsAs200: env.ERRORS_AS_200,
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+function sqlitePath(url: string): string {
+  return resolve(url.replace(/^sqlite:(\/\/)?/, "").replace(/^file:(\/\/)?/, ""));
+}

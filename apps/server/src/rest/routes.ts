@@ -1,0 +1,72 @@
+import type { Operations } from "@authsvc/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type Joi from "joi";
+import {
+  activateBody,
+  loginBody,
+  mfaVerifyBody,
+  registerBody,
+  sessionBody,
+  tokenBody,
+  verifyBody,
+} from "./schemas.js";
+
+/** Fastify's validator, taken by Joi: failures reach the error handler as Joi errors. */
+function joiValidator({ schema }: { schema: Joi.Schema }) {
+  return (data: unknown) => schema.validate(data, { abortEarly: false });
+}
+
+/** The documented JSON contract: each route validates with Joi and calls one operation. */
+export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operations }): Promise<void> {
+  app.setValidatorCompiler(joiValidator);
+
+  const post = <T>(url: string, schema: Joi.Schema, run: (body: T) => Promise<unknown>) =>
+    app.post(url, { schema: { body: schema } }, (request) => run(request.body as T));
+
+  post("/register", registerBody, ops.register);
+  post("/activate", activateBody, ops.activate);
+  post("/login", loginBody, ops.login);
+  post("/mfa/verify", mfaVerifyBody, ops.verifyMfa);
+  post("/logout", sessionBody, ops.logout);
+  post("/sso/grant", sessionBody, ops.issueAuthorizationCode);
+  post("/sso/token", tokenBody, ops.exchangeCodeForToken);
+  post("/sso/verify", verifyBody, ops.verifyIdToken);
+
+  app.get<{ Querystring: { sessionId?: string } }>(
+    "/user",
+    { preValidation: sessionIdFromAnywhere, schema: { querystring: sessionBody } },
+    (request) => ops.currentUser(request.query as { sessionId: string }),
+  );
+}
+
+/** Largest body read from a GET /api/user: it only ever carries a session id. */
+const GET_BODY_LIMIT = 1024;
+
+/**
+ * GET /api/user takes the session id from the query string, an `Authorization: Bearer`
+ * header or (as the original service did) a JSON body; browsers cannot send the last.
+ */
+async function sessionIdFromAnywhere(request: FastifyRequest<{ Querystring: { sessionId?: string } }>) {
+  if (request.query.sessionId !== undefined) return;
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+  const sessionId = bearer ?? (await sessionIdInBody(request));
+  // A non-string id goes on to validation, which names what is wrong with it.
+  if (sessionId !== undefined) request.query = { ...request.query, sessionId: sessionId as string };
+}
+
+async function sessionIdInBody(request: FastifyRequest): Promise<unknown> {
+  const length = Number(request.headers["content-length"] ?? 0);
+  if (!length && request.headers["transfer-encoding"] === undefined) return undefined;
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > GET_BODY_LIMIT)
+      throw Object.assign(new Error("body too large"), { code: "FST_ERR_CTP_BODY_TOO_LARGE" });
+    chunks.push(chunk);
+  }
+  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  return typeof parsed === "object" && parsed !== null
+    ? (parsed as { sessionId?: unknown }).sessionId
+    : undefined;
+}

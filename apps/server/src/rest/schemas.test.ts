@@ -1,0 +1,116 @@
+import {
+  activateInput,
+  loginInput,
+  mfaVerifyInput,
+  registerInput,
+  sessionInput,
+  tokenInput,
+  verifyInput,
+} from "@authsvc/core";
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import {
+  activateBody,
+  loginBody,
+  mfaVerifyBody,
+  registerBody,
+  sessionBody,
+  tokenBody,
+  verifyBody,
+} from "./schemas.js";
+
+const person = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  email: "ada@example.com",
+  password: "Correct-Horse-9",
+};
+const strings = [
+  "",
+  " ",
+  "x",
+  "a".repeat(51),
+  "a".repeat(300),
+  "00uAbc",
+  "12345",
+  "123456",
+  "1234567",
+  "12a456",
+  "ab cd",
+  "ünï",
+  "<script>",
+];
+const wrongTypes = [null, 42, true, [], {}, ["123456"]];
+
+/** Each operation's REST body (Joi) next to its tRPC input (zod), with inputs to try on both. */
+const pairs: [string, import("joi").Schema, z.ZodType, Record<string, unknown>[]][] = [
+  [
+    "register",
+    registerBody,
+    registerInput,
+    [
+      person,
+      { ...person, extra: "ignored" },
+      { ...person, email: "  ada@example.com  " },
+      { ...person, firstName: "  " },
+      ...["firstName", "lastName", "email", "password"].flatMap((key) =>
+        [...strings, ...wrongTypes, undefined].map((value) => ({ ...person, [key]: value })),
+      ),
+    ],
+  ],
+  [
+    "login",
+    loginBody,
+    loginInput,
+    [
+      { email: person.email, password: "x" },
+      { email: "not-an-email", password: "x" },
+      { email: `${"a".repeat(250)}@b.co`, password: "x" },
+      ...[...strings, ...wrongTypes].map((password) => ({ email: person.email, password })),
+    ],
+  ],
+  [
+    "activate",
+    activateBody,
+    activateInput,
+    [...strings, ...wrongTypes]
+      .flatMap((otp) => [{ userId: "00uAbc", otp }, { userId: otp }, { userId: otp, otp: "123456" }])
+      .concat([{ userId: "00uAbc" }, { userId: "a".repeat(65) }]),
+  ],
+  [
+    "mfa/verify",
+    mfaVerifyBody,
+    mfaVerifyInput,
+    [...strings, ...wrongTypes].map((otp) => ({ userId: "00uAbc", otp })),
+  ],
+  ["session", sessionBody, sessionInput, [...strings, ...wrongTypes].map((sessionId) => ({ sessionId }))],
+  ["sso/token", tokenBody, tokenInput, [...strings, ...wrongTypes, "Zm9v-_bar"].map((code) => ({ code }))],
+  [
+    "sso/verify",
+    verifyBody,
+    verifyInput,
+    [...strings, ...wrongTypes, "a".repeat(5000)].map((token) => ({ token })),
+  ],
+];
+
+describe("REST Joi schemas and core zod schemas", () => {
+  for (const [name, joi, zod, inputs] of pairs) {
+    it(`${name}: accept and refuse the same inputs, and clean them alike`, () => {
+      for (const input of inputs) {
+        const viaJoi = joi.validate(input, { abortEarly: false });
+        const viaZod = zod.safeParse(input);
+        expect({ input, accepted: viaJoi.error === undefined }).toEqual({ input, accepted: viaZod.success });
+        if (viaZod.success) expect(viaJoi.value).toEqual(viaZod.data);
+      }
+    });
+  }
+
+  it("refuse the same fields of a bad body", () => {
+    const bad = { firstName: 1, lastName: "", email: "x", password: null };
+    const joiPaths = registerBody
+      .validate(bad, { abortEarly: false })
+      .error?.details.map((d) => d.path.join("."));
+    const zodPaths = registerInput.safeParse(bad).error?.issues.map((i) => i.path.join("."));
+    expect(new Set(joiPaths)).toEqual(new Set(zodPaths));
+  });
+});

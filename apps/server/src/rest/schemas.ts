@@ -1,0 +1,28 @@
+import { idPattern, LIMITS, otpPattern } from "@authsvc/core";
+import Joi from "joi";
+
+/**
+ * The REST shim's documented validation, with Joi's `details` in VALIDATION_ERROR.
+ * They mirror core's zod schemas; schemas.test.ts holds the two in step.
+ */
+const name = Joi.string().trim().min(1).max(LIMITS.name).required();
+const email = Joi.string().trim().max(LIMITS.email).email({ tlds: false }).required();
+const password = Joi.string().min(1).max(LIMITS.password).required();
+// Pattern messages name the rule, never the value: a value may be a code or a session id.
+const id = Joi.string()
+  .max(LIMITS.id)
+  .pattern(idPattern)
+  .messages({ "string.pattern.base": "{{#label}} must contain only letters, digits, '-' and '_'" });
+const otp = Joi.string()
+  .pattern(otpPattern)
+  .messages({ "string.pattern.base": "{{#label}} must be 6 digits" });
+
+const body = (keys: Joi.PartialSchemaMap) => Joi.object(keys).required().options({ stripUnknown: true });
+
+export const registerBody = body({ firstName: name, lastName: name, email, password });
+export const activateBody = body({ userId: id.required(), otp });
+export const loginBody = body({ email, password });
+export const mfaVerifyBody = body({ userId: id.required(), otp });
+export const sessionBody = body({ sessionId: id.required() });
+export const tokenBody = body({ code: Joi.string().max(LIMITS.code).pattern(idPattern).required() });
+export const verifyBody = body({ token: Joi.string().max(LIMITS.token).required() });

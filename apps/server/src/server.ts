@@ -1,0 +1,71 @@
+import type { Writable } from "node:stream";
+import { AuthError } from "@authsvc/core";
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyError, type FastifyReply } from "fastify";
+import type { Config } from "./config.js";
+import { toAuthError } from "./errors.js";
+import { loggerOptions } from "./logger.js";
+import { restRoutes } from "./rest/routes.js";
+import { createServices } from "./services.js";
+import { type AppRouter, appRouter } from "./trpc/router.js";
+
+/** Large enough for any request of the API (a tRPC batch included), small enough to refuse floods early. */
+export const BODY_LIMIT_BYTES = 32 * 1024;
+
+/** Builds the whole service; `start` listens, `stop` drains and closes everything. Tests use the same. */
+export async function createServer(config: Config, options: { logStream?: Writable } = {}) {
+  const server = Fastify({
+    logger: { ...loggerOptions(config), ...(options.logStream ? { stream: options.logStream } : {}) },
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  const services = await createServices(config, server.log);
+  const { ops } = services;
+
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    const failure = toAuthError(error);
+    if (failure.code === "SERVER_ERROR") request.log.error({ err: error }, "request failed");
+    sendError(reply, failure, config.errorsAs200);
+  });
+  server.setNotFoundHandler((_request, reply) => {
+    sendError(reply, new AuthError("404", "No such endpoint"), config.errorsAs200);
+  });
+  server.addHook("onSend", async (_request, reply) => {
+    // Answers carry sessions, codes and tokens: no cache may keep them.
+    reply.header("cache-control", "no-store");
+  });
+
+  server.get("/healthz", async () => ({ status: "ok" }));
+  await server.register(restRoutes, { prefix: "/api", ops });
+  await server.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      allowMethodOverride: true,
+      createContext: () => ({ ops }),
+      onError: ({ error, path }) => {
+        if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
+          server.log.error({ err: error.cause ?? error, path }, "procedure failed");
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
+  server.addHook("onClose", () => services.close());
+
+  return {
+    server,
+    services,
+    async start(): Promise<string> {
+      return server.listen({ port: config.port, host: config.host });
+    },
+    async stop(): Promise<void> {
+      await server.close();
+    },
+  };
+}
+
+export type AuthServer = Awaited<ReturnType<typeof createServer>>;
+
+function sendError(reply: FastifyReply, failure: AuthError, errorsAs200: boolean): void {
+  if (failure.retryAfter !== undefined) reply.header("retry-after", String(failure.retryAfter));
+  reply.status(errorsAs200 ? 200 : failure.status).send(failure.toBody());
+}

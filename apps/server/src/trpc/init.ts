@@ -1,0 +1,67 @@
+import { AuthError, type ErrorBody, type Operations, type ValidationDetail } from "@authsvc/core";
+import { initTRPC, type TRPCError } from "@trpc/server";
+import { toAuthError } from "../errors.js";
+
+export interface Context {
+  ops: Operations;
+}
+
+export type ServiceErrorData = ErrorBody & { httpStatus: number; path?: string };
+
+/** The service's error, whether an operation threw it or tRPC refused the input or the call. */
+function serviceError(error: TRPCError): AuthError {
+  if (error.cause instanceof AuthError) return error.cause;
+  const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
+  if (error.code === "BAD_REQUEST" && Array.isArray(issues)) {
+    return new AuthError("VALIDATION_ERROR", "The request is not valid", { details: issues.map(zodDetail) });
+  }
+  if (error.cause instanceof SyntaxError) return new AuthError("INVALID_JSON", "The input is not valid JSON");
+  switch (error.code) {
+    case "PARSE_ERROR":
+      return new AuthError("INVALID_JSON", "The input is not valid JSON");
+    case "NOT_FOUND":
+      return new AuthError("404", "No such procedure");
+    case "PAYLOAD_TOO_LARGE":
+      return new AuthError("PAYLOAD_TOO_LARGE", "The request body is too large");
+    case "UNSUPPORTED_MEDIA_TYPE":
+      return new AuthError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json");
+    case "METHOD_NOT_SUPPORTED":
+    case "BAD_REQUEST":
+      return new AuthError("VALIDATION_ERROR", error.message, {
+        status: error.code === "BAD_REQUEST" ? 400 : 405,
+        details: [],
+      });
+  }
+  return toAuthError(error.cause ?? error);
+}
+
+/** A zod issue in the shape of Joi's detail, so both doors describe bad input alike. */
+function zodDetail(issue: { message: string; path?: PropertyKey[]; code?: string }): ValidationDetail {
+  const path = (issue.path ?? []).map((key) => (typeof key === "number" ? key : String(key)));
+  return {
+    message: issue.message,
+    path,
+    type: issue.code ?? "invalid",
+    context: { key: path.at(-1), label: path.join(".") },
+  };
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error, path }): typeof shape & { data: ServiceErrorData } {
+    const failure = serviceError(error);
+    return {
+      ...shape,
+      message: failure.message,
+      data: {
+        ...failure.toBody(),
+        httpStatus: failure.status,
+        ...(path === undefined ? {} : { path }),
+        code: shape.data.code,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+export const createCallerFactory = t.createCallerFactory;

@@ -1,0 +1,25 @@
+import {
+  grantAnswer,
+  idTokenClaims,
+  sessionInput,
+  tokenAnswer,
+  tokenInput,
+  verifyInput,
+} from "@authsvc/core";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { publicProcedure } from "../init.js";
+
+export const ssoRouter = {
+  grant: publicProcedure
+    .input(sessionInput)
+    .output(grantAnswer)
+    .mutation(({ ctx, input }) => ctx.ops.issueAuthorizationCode(input)),
+  token: publicProcedure
+    .input(tokenInput)
+    .output(tokenAnswer)
+    .mutation(({ ctx, input }) => ctx.ops.exchangeCodeForToken(input)),
+  verify: publicProcedure
+    .input(verifyInput)
+    .output(idTokenClaims)
+    .query(({ ctx, input }) => ctx.ops.verifyIdToken(input)),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,41 @@
+// A frontend's view of the client: this file must type-check, and each expected
+// error below must meet a real type error.
+import {
+  type AuthClientError,
+  createAuthClient,
+  type ErrorCode,
+  isAuthClientError,
+  type RouterOutputs,
+} from "@authsvc/client";
+
+const auth = createAuthClient({ url: "https://auth.example.com", headers: { "x-app": "web" } });
+
+export async function signIn(email: string, password: string): Promise<string | null> {
+  const answer = await auth.auth.login.mutate({ email, password });
+  if ("id" in answer) return answer.id;
+  const userId: string = answer.userId;
+  return userId ? null : null;
+}
+
+export async function profile(sessionId: string): Promise<RouterOutputs["user"]["me"]["profile"]> {
+  const me = await auth.user.me.query({ sessionId });
+  return me.profile;
+}
+
+export function codeOf(error: unknown): ErrorCode | undefined {
+  if (!isAuthClientError(error)) return undefined;
+  const failure: AuthClientError = error;
+  return failure.data?.error;
+}
+
+export async function misuses() {
+  // @ts-expect-error: register needs the names and a password
+  await auth.auth.register.mutate({ email: "a@b.c" });
+  // @ts-expect-error: a code is a string
+  await auth.mfa.verify.mutate({ userId: "00u1", otp: 123456 });
+  // @ts-expect-error: no such procedure
+  await auth.sso.revoke.mutate({ token: "t" });
+  const claims = await auth.sso.verify.query({ token: "t" });
+  // @ts-expect-error: claims carry no password
+  return claims.password;
+}

@@ -1,0 +1,66 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { z } from "zod";
+import { AuthError } from "./errors.js";
+import type { UserProfile } from "./ports.js";
+import type { idTokenClaims } from "./schemas.js";
+
+/** Design: ID tokens expire in 10 hours. */
+export const ID_TOKEN_LIFETIME_SECONDS = 10 * 60 * 60;
+/** RFC 7518 3.2: an HS256 key must be at least as long as the hash output. */
+export const MIN_SECRET_BYTES = 32;
+
+export type IdTokenClaims = z.infer<typeof idTokenClaims>;
+
+export interface IdTokenOptions {
+  secret: Uint8Array;
+  issuer: string;
+  audience: string;
+}
+
+/** Signs and checks the service's ID tokens: HS256 only, issuer and audience pinned. */
+export class IdTokens {
+  private readonly key: KeyObject;
+
+  constructor(private readonly options: IdTokenOptions) {
+    if (options.secret.byteLength < MIN_SECRET_BYTES) {
+      throw new Error(`The ID token secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    this.key = createSecretKey(options.secret);
+  }
+
+  async issue(userId: string, profile: UserProfile, nowMs: number): Promise<string> {
+    const { firstName, lastName, email, login } = profile;
+    const iat = Math.floor(nowMs / 1000);
+    return new SignJWT({ firstName, lastName, email, login })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(userId)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ID_TOKEN_LIFETIME_SECONDS)
+      .setJti(crypto.randomUUID())
+      .sign(this.key);
+  }
+
+  /** The token's claims, or INVALID_TOKEN for anything forged, altered, expired or not ours. */
+  async verify(token: string, nowMs: number): Promise<IdTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ["HS256"],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        currentDate: new Date(nowMs),
+        requiredClaims: ["sub", "iat", "exp", "jti"],
+      });
+      return payload as unknown as IdTokenClaims;
+    } catch (error) {
+      if (error instanceof errors.JOSEError) {
+        const reason =
+          error instanceof errors.JWTExpired ? "The token has expired" : "The token is not valid";
+        throw new AuthError("INVALID_TOKEN", reason);
+      }
+      throw error;
+    }
+  }
+}

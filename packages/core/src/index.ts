@@ -1,0 +1,6 @@
+export * from "./contract.js";
+export * from "./id-tokens.js";
+export * from "./memory-store.js";
+export * from "./one-time-codes.js";
+export * from "./operations/index.js";
+export * from "./ports.js";

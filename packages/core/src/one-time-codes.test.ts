@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { AuthError } from "./errors.js";
+import { MemoryStore } from "./memory-store.js";
+import { MAX_WRONG_TRIES_PER_CODE, OneTimeCodes } from "./one-time-codes.js";
+import type { Mail, Mailer } from "./ports.js";
+
+class RecordingMailer implements Mailer {
+  readonly sent: Mail[] = [];
+  failNext = false;
+  async send(mail: Mail) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("SMTP down");
+    }
+    this.sent.push(mail);
+  }
+  async close() {}
+  lastCode(): string {
+    return /code is: (\d{6})/.exec(this.sent.at(-1)?.text ?? "")?.[1] ?? "";
+  }
+}
+
+function setup(resendIntervalSeconds = 0) {
+  let now = 1_700_000_000_000;
+  const clock = { now: () => now };
+  const store = new MemoryStore(clock);
+  const mailer = new RecordingMailer();
+  const codes = new OneTimeCodes({
+    store,
+    mailer,
+    clock,
+    ttlSeconds: 300,
+    resendIntervalSeconds,
+    hashKey: new Uint8Array(32).fill(7),
+    serviceName: "Test",
+  });
+  return { codes, mailer, store, advance: (ms: number) => (now += ms) };
+}
+
+async function oktaCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return "accepted";
+  } catch (error) {
+    return error instanceof AuthError ? (error.okta?.errorCode ?? error.code) : "not an AuthError";
+  }
+}
+
+const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+
+describe("OneTimeCodes", () => {
+  it("mails 6 digits that work once", async () => {
+    const { codes, mailer } = setup();
+    await codes.send("u1", "a@example.com", "activation");
+    const code = mailer.lastCode();
+    expect(code).toMatch(/^\d{6}$/);
+    expect(mailer.sent[0]?.to).toBe("a@example.com");
+    expect(mailer.sent[0]?.html).toContain(code);
+    expect(await oktaCode(codes.check("u1", "activation", code))).toBe("accepted");
+    expect(await oktaCode(codes.check("u1", "activation", code))).toBe("E0000068");
+  });
+
+  it("stores no code in the clear", async () => {
+    const { codes, mailer, store } = setup();
+    await codes.send("u1", "a@example.com", "activation");
+    const stored = (await store.get("otp:u1")) ?? "";
+    expect(stored).not.toBe("");
+    expect(stored).not.toContain(mailer.lastCode());
+  });
+
+  it("refuses a code after its lifetime", async () => {
+    const { codes, mailer, advance } = setup();
+    await codes.send("u1", "a@example.com", "verification");
+    advance(300_001);
+    expect(await oktaCode(codes.check("u1", "verification", mailer.lastCode()))).toBe("E0000068");
+  });
+
+  it("refuses a code sent for another purpose or another user", async () => {
+    const { codes, mailer } = setup();
+    await codes.send("u1", "a@example.com", "activation");
+    expect(await oktaCode(codes.check("u1", "verification", mailer.lastCode()))).toBe("E0000068");
+    expect(await oktaCode(codes.check("u2", "activation", mailer.lastCode()))).toBe("E0000068");
+    expect(await oktaCode(codes.check("u1", "activation", mailer.lastCode()))).toBe("accepted");
+  });
+
+  it("voids the old code when a new one is sent", async () => {
+    const { codes, mailer } = setup();
+    await codes.send("u1", "a@example.com", "activation");
+    const first = mailer.lastCode();
+    await codes.send("u1", "a@example.com", "activation");
+    const second = mailer.lastCode();
+    if (first !== second) expect(await oktaCode(codes.check("u1", "activation", first))).toBe("E0000068");
+    expect(await oktaCode(codes.check("u1", "activation", second))).toBe("accepted");
+  });
+
+  it(`gives up on a code after ${MAX_WRONG_TRIES_PER_CODE} wrong tries, even for the right code`, async () => {
+    const { codes, mailer } = setup();
+    await codes.send("u1", "a@example.com", "verification");
+    const code = mailer.lastCode();
+    for (let i = 0; i < MAX_WRONG_TRIES_PER_CODE; i++) {
+      expect(await oktaCode(codes.check("u1", "verification", wrong(code)))).toBe("E0000068");
+    }
+    expect(await oktaCode(codes.check("u1", "verification", code))).toBe("E0000047");
+  });
+
+  it("accepts one of many concurrent checks of the right code", async () => {
+    const { codes, mailer } = setup();
+    await codes.send("u1", "a@example.com", "verification");
+    const code = mailer.lastCode();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => oktaCode(codes.check("u1", "verification", code))),
+    );
+    expect(results.filter((r) => r === "accepted")).toHaveLength(1);
+  });
+
+  it("limits how often a user can be mailed", async () => {
+    const { codes, mailer, advance } = setup(5);
+    await codes.send("u1", "a@example.com", "verification");
+    expect(await oktaCode(codes.send("u1", "a@example.com", "verification"))).toBe("E0000118");
+    expect(mailer.sent).toHaveLength(1);
+    advance(5_001);
+    await codes.send("u1", "a@example.com", "verification");
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it("keeps the previous code working when a send fails, and says so", async () => {
+    const { codes, mailer } = setup();
+    await codes.send("u1", "a@example.com", "verification");
+    const code = mailer.lastCode();
+    mailer.failNext = true;
+    await expect(codes.send("u1", "a@example.com", "verification")).rejects.toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+    });
+    expect(await oktaCode(codes.check("u1", "verification", code))).toBe("accepted");
+  });
+});

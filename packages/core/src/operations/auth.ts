@@ -1,0 +1,26 @@
+import type { LoginAnswer, LoginInput, RegisterInput, SessionInput } from "../schemas.js";
+import type { OperationsContext } from "./context.js";
+
+/** Creates the user, enrols the email factor and mails the first code; leaves no user behind on failure. */
+export async function register(ctx: OperationsContext, input: RegisterInput): Promise<{ userId: string }> {
+  const user = await ctx.idp.createUser(input);
+  try {
+    await ctx.idp.enrollEmailFactor(user.id);
+  } catch (error) {
+    await ctx.idp.deleteUser(user.id).catch(() => undefined);
+    throw error;
+  }
+  return { userId: user.id };
+}
+
+/** Until the email factor is active, answers only the user id and opens no session. */
+export async function login(ctx: OperationsContext, input: LoginInput): Promise<LoginAnswer> {
+  const check = await ctx.idp.checkPassword(input.email, input.password);
+  if (!check.mfaActive) return { userId: check.userId };
+  return ctx.idp.createSession(check);
+}
+
+export async function logout(ctx: OperationsContext, input: SessionInput): Promise<{ success: true }> {
+  await ctx.idp.endSession(input.sessionId);
+  return { success: true };
+}

@@ -1,0 +1,20 @@
+import type { IdTokens } from "../id-tokens.js";
+import type { Clock, EphemeralStore, IdentityProvider } from "../ports.js";
+
+export interface OperationsContext {
+  idp: IdentityProvider;
+  store: EphemeralStore;
+  clock: Clock;
+  idTokens: IdTokens;
+  /** Lifetime of an SSO authorization code (AUTH_CODE_TTL_SECONDS, 60 by default). */
+  grantTtlSeconds: number;
+  /** Step-up rule: a grant needs a code checked after the session began (users with MFA active). */
+  requireMfaForGrant: boolean;
+}
+
+/** How long a passed code check counts for the step-up rule; Okta's default session lives 2 hours. */
+export const STEP_UP_TTL_MS = 12 * 60 * 60 * 1000;
+
+export function stepUpKey(userId: string): string {
+  return `mfa-verified:${userId}`;
+}

@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from "node:crypto";
+import { AuthError } from "../errors.js";
+import type { IdTokenClaims } from "../id-tokens.js";
+import type { UserProfile } from "../ports.js";
+import type { SessionInput, TokenInput, VerifyInput } from "../schemas.js";
+import { type OperationsContext, stepUpKey } from "./context.js";
+
+/** 256 bits: above the 128 the design requires for grant codes. */
+const GRANT_CODE_BYTES = 32;
+
+interface StoredGrant {
+  userId: string;
+  profile: UserProfile;
+}
+
+/** An authorization code for the session's user, once the session has passed a code check. */
+export async function issueAuthorizationCode(
+  ctx: OperationsContext,
+  input: SessionInput,
+): Promise<{ code: string }> {
+  const session = await ctx.idp.getSession(input.sessionId);
+  if (ctx.requireMfaForGrant && session.mfaActive) {
+    const verifiedAt = Number((await ctx.store.get(stepUpKey(session.userId))) ?? Number.NaN);
+    if (!(verifiedAt >= Date.parse(session.createdAt))) {
+      throw new AuthError(
+        "MFA_REQUIRED",
+        "This session has not passed a code check yet: call mfa/verify with the emailed code first",
+      );
+    }
+  }
+  const user = await ctx.idp.getUser(session.userId);
+  const code = randomBytes(GRANT_CODE_BYTES).toString("base64url");
+  const grant: StoredGrant = { userId: user.id, profile: user.profile };
+  await ctx.store.set(grantKey(code), JSON.stringify(grant), ctx.grantTtlSeconds * 1000);
+  return { code };
+}
+
+/** Redeems an authorization code, once, for an ID token. */
+export async function exchangeCodeForToken(
+  ctx: OperationsContext,
+  input: TokenInput,
+): Promise<{ token: string }> {
+  const raw = await ctx.store.take(grantKey(input.code));
+  if (!raw) throw new AuthError("INVALID_GRANT", "The code is unknown, used or expired");
+  const grant = JSON.parse(raw) as StoredGrant;
+  return { token: await ctx.idTokens.issue(grant.userId, grant.profile, ctx.clock.now()) };
+}
+
+export async function verifyIdToken(ctx: OperationsContext, input: VerifyInput): Promise<IdTokenClaims> {
+  return ctx.idTokens.verify(input.token, ctx.clock.now());
+}
+
+/** Codes are kept under their hash, so that a look at the store does not yield live codes. */
+function grantKey(code: string): string {
+  return `grant:${createHash("sha256").update(code).digest("base64url")}`;
+}

@@ -1,0 +1,145 @@
+import { z } from "zod";
+
+/**
+ * The one definition of every operation's input and answer. tRPC validates with
+ * these directly; the REST shim's Joi schemas are checked against them by a test.
+ */
+export const LIMITS = {
+  name: 50,
+  /** RFC 5321: a mailbox is at most 254 characters. */
+  email: 254,
+  /** Long enough for any passphrase, short enough that hashing it is no DoS. */
+  password: 256,
+  id: 64,
+  code: 128,
+  token: 4096,
+} as const;
+
+const name = z.string().trim().min(1).max(LIMITS.name);
+const email = z.string().trim().max(LIMITS.email).pipe(z.email());
+const password = z.string().min(1).max(LIMITS.password);
+export const idPattern = /^[A-Za-z0-9_-]+$/;
+const id = z.string().min(1).max(LIMITS.id).regex(idPattern);
+export const otpPattern = /^\d{6}$/;
+const otp = z.string().regex(otpPattern, "must be 6 digits");
+
+export const registerInput = z.object({ firstName: name, lastName: name, email, password });
+export const activateInput = z.object({ userId: id, otp: otp.optional() });
+export const loginInput = z.object({ email, password });
+export const mfaVerifyInput = z.object({ userId: id, otp: otp.optional() });
+export const sessionInput = z.object({ sessionId: id });
+export const tokenInput = z.object({ code: z.string().min(1).max(LIMITS.code).regex(idPattern) });
+export const verifyInput = z.object({ token: z.string().min(1).max(LIMITS.token) });
+
+export type RegisterInput = z.infer<typeof registerInput>;
+export type ActivateInput = z.infer<typeof activateInput>;
+export type LoginInput = z.infer<typeof loginInput>;
+export type MfaVerifyInput = z.infer<typeof mfaVerifyInput>;
+export type SessionInput = z.infer<typeof sessionInput>;
+export type TokenInput = z.infer<typeof tokenInput>;
+export type VerifyInput = z.infer<typeof verifyInput>;
+
+const link = z.object({
+  href: z.string(),
+  name: z.string().optional(),
+  method: z.string().optional(),
+  hints: z.object({ allow: z.array(z.string()) }).optional(),
+});
+const links = z.record(z.string(), link);
+const timestamp = z.string();
+
+export const userProfile = z.object({
+  firstName: z.string(),
+  lastName: z.string(),
+  email: z.string(),
+  login: z.string(),
+  mobilePhone: z.string().nullable().optional(),
+  secondEmail: z.string().nullable().optional(),
+});
+
+/** Okta's User object (https://developer.okta.com/docs/reference/api/users/#user-object), without secrets. */
+export const oktaUser = z.object({
+  id: z.string(),
+  status: z.enum([
+    "STAGED",
+    "PROVISIONED",
+    "ACTIVE",
+    "RECOVERY",
+    "LOCKED_OUT",
+    "PASSWORD_EXPIRED",
+    "SUSPENDED",
+    "DEPROVISIONED",
+  ]),
+  created: timestamp,
+  activated: timestamp.nullable(),
+  statusChanged: timestamp.nullable(),
+  lastLogin: timestamp.nullable(),
+  lastUpdated: timestamp,
+  passwordChanged: timestamp.nullable(),
+  type: z.object({ id: z.string() }),
+  profile: userProfile,
+  credentials: z.object({
+    password: z.object({}),
+    emails: z
+      .array(
+        z.object({
+          value: z.string(),
+          status: z.enum(["VERIFIED", "UNVERIFIED"]),
+          type: z.enum(["PRIMARY", "SECONDARY"]),
+        }),
+      )
+      .optional(),
+    provider: z.object({ type: z.string(), name: z.string() }),
+  }),
+  _links: links,
+});
+
+/** Okta's Session object (https://developer.okta.com/docs/reference/api/sessions/#session-object). */
+export const oktaSession = z.object({
+  id: z.string(),
+  userId: z.string(),
+  login: z.string(),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  status: z.enum(["ACTIVE", "MFA_REQUIRED", "MFA_ENROLL"]),
+  lastPasswordVerification: timestamp.nullable(),
+  lastFactorVerification: timestamp.nullable(),
+  amr: z.array(z.string()),
+  idp: z.object({ id: z.string(), type: z.string() }),
+  mfaActive: z.boolean(),
+  _links: links,
+});
+
+/** Okta's email Factor object. */
+export const oktaEmailFactor = z.object({
+  id: z.string(),
+  factorType: z.literal("email"),
+  provider: z.literal("OKTA"),
+  vendorName: z.literal("OKTA"),
+  status: z.enum(["PENDING_ACTIVATION", "ACTIVE"]),
+  created: timestamp,
+  lastUpdated: timestamp,
+  profile: z.object({ email: z.string() }),
+  _links: links,
+});
+
+export type UserProfile = z.infer<typeof userProfile>;
+export type OktaUser = z.infer<typeof oktaUser>;
+export type OktaSession = z.infer<typeof oktaSession>;
+export type OktaEmailFactor = z.infer<typeof oktaEmailFactor>;
+
+export const success = z.object({ success: z.literal(true) });
+export const userIdAnswer = z.object({ userId: z.string() });
+export const loginAnswer = z.union([oktaSession, userIdAnswer]);
+export const grantAnswer = z.object({ code: z.string() });
+export const tokenAnswer = z.object({ token: z.string() });
+export const idTokenClaims = userProfile.extend({
+  iss: z.string(),
+  aud: z.string(),
+  sub: z.string(),
+  iat: z.number(),
+  exp: z.number(),
+  jti: z.string(),
+});
+
+export type LoginAnswer = z.infer<typeof loginAnswer>;

@@ -1,0 +1,1 @@
+export { createDirectory, DEFAULT_SESSION_TTL_SECONDS, type DirectoryOptions } from "./directory.js";

@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { type Algorithm, hash, verify } from "@node-rs/argon2";
+import { validationFailed } from "./okta-errors.js";
+
+/**
+ * argon2id at the first configuration of the OWASP Password Storage Cheat Sheet: 19 MiB of memory,
+ * two passes, one lane. `hash` and `verify` run on the libuv pool, off the event loop.
+ */
+export const ARGON2ID_OWASP = {
+  // Algorithm.Argon2id: a const enum, which isolatedModules cannot read from a declaration file.
+  algorithm: 2 as Algorithm,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+};
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2ID_OWASP);
+}
+
+export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  return verify(passwordHash, password);
+}
+
+/**
+ * A hash of a password nobody knows, checked when the login is unknown, so that an unknown login
+ * costs the same argon2 work as a wrong password and timing does not tell which emails exist.
+ */
+export function hashUnknowablePassword(): Promise<string> {
+  return hashPassword(randomBytes(32).toString("base64url"));
+}
+
+/** Okta's wording for a password its default policy refuses. */
+export const PASSWORD_REQUIREMENTS_CAUSE =
+  "password: Password requirements were not met. Password requirements: at least 8 characters, " +
+  "a lowercase letter, an uppercase letter, a number, no parts of your username, " +
+  "does not include your first name, does not include your last name.";
+
+const MIN_LENGTH = 8;
+/** Shorter name parts (Al, Li, Bo) would forbid too many passwords to protect anything. */
+const MIN_FORBIDDEN_PART_LENGTH = 3;
+
+/** Okta's default password policy; throws E0000001 with Okta's cause when the password breaks it. */
+export function assertPasswordPolicy(
+  password: string,
+  user: { login: string; firstName: string; lastName: string },
+): void {
+  const lowered = password.toLowerCase();
+  const usernamePart = user.login.split("@")[0] ?? "";
+  const forbidden = [usernamePart, user.firstName, user.lastName]
+    .map((part) => part.trim().toLowerCase())
+    .filter((part) => part.length >= MIN_FORBIDDEN_PART_LENGTH);
+  const met =
+    [...password].length >= MIN_LENGTH &&
+    /\p{Ll}/u.test(password) &&
+    /\p{Lu}/u.test(password) &&
+    /\d/.test(password) &&
+    !forbidden.some((part) => lowered.includes(part));
+  if (!met) throw validationFailed("password", PASSWORD_REQUIREMENTS_CAUSE);
+}

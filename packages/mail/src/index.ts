@@ -1,0 +1,2 @@
+export * from "./outbox-mailer.js";
+export * from "./smtp-mailer.js";

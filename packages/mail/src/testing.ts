@@ -1,0 +1,2 @@
+/** Test support, imported only by tests and benchmarks: `@authsvc/mail/testing`. */
+export * from "./smtp-inbox.js";
