@@ -1,5 +1,5 @@
 import type { LoginAnswer, LoginInput, RegisterInput, SessionInput } from "../schemas.js";
-import type { OperationsContext } from "./context.js";
+import { type OperationsContext, STEP_UP_TTL_MS, sessionStartKey } from "./context.js";
 
 /** Creates the user, enrols the email factor and mails the first code; leaves no user behind on failure. */
 export async function register(ctx: OperationsContext, input: RegisterInput): Promise<{ userId: string }> {
@@ -17,7 +17,9 @@ export async function register(ctx: OperationsContext, input: RegisterInput): Pr
 export async function login(ctx: OperationsContext, input: LoginInput): Promise<LoginAnswer> {
   const check = await ctx.idp.checkPassword(input.email, input.password);
   if (!check.mfaActive) return { userId: check.userId };
-  return ctx.idp.createSession(check);
+  const session = await ctx.idp.createSession(check);
+  await ctx.store.set(sessionStartKey(session.id), String(ctx.clock.now()), STEP_UP_TTL_MS);
+  return session;
 }
 
 export async function logout(ctx: OperationsContext, input: SessionInput): Promise<{ success: true }> {

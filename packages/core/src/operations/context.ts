@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IdTokens } from "../id-tokens.js";
 import type { Clock, EphemeralStore, IdentityProvider } from "../ports.js";
 
@@ -17,4 +18,17 @@ export const STEP_UP_TTL_MS = 12 * 60 * 60 * 1000;
 
 export function stepUpKey(userId: string): string {
   return `mfa-verified:${userId}`;
+}
+
+/**
+ * When this service opened the session, by its own clock: the provider's `createdAt`
+ * comes from another clock (Okta's), which may be seconds apart from ours.
+ */
+export function sessionStartKey(sessionId: string): string {
+  return `session-start:${digest(sessionId)}`;
+}
+
+/** Secrets (session ids, grant codes) name keys only by their hash, so a look at the store yields none. */
+export function digest(secret: string): string {
+  return createHash("sha256").update(secret).digest("base64url");
 }

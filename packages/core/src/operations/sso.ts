@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { AuthError } from "../errors.js";
 import type { IdTokenClaims } from "../id-tokens.js";
 import type { UserProfile } from "../ports.js";
 import type { SessionInput, TokenInput, VerifyInput } from "../schemas.js";
-import { type OperationsContext, stepUpKey } from "./context.js";
+import { digest, type OperationsContext, sessionStartKey, stepUpKey } from "./context.js";
 
 /** 256 bits: above the 128 the design requires for grant codes. */
 const GRANT_CODE_BYTES = 32;
@@ -20,8 +20,12 @@ export async function issueAuthorizationCode(
 ): Promise<{ code: string }> {
   const session = await ctx.idp.getSession(input.sessionId);
   if (ctx.requireMfaForGrant && session.mfaActive) {
-    const verifiedAt = Number((await ctx.store.get(stepUpKey(session.userId))) ?? Number.NaN);
-    if (!(verifiedAt >= Date.parse(session.createdAt))) {
+    const [verified, started] = await Promise.all([
+      ctx.store.get(stepUpKey(session.userId)),
+      ctx.store.get(sessionStartKey(session.id)),
+    ]);
+    const startedAt = started === null ? Date.parse(session.createdAt) : Number(started);
+    if (!(Number(verified ?? Number.NaN) >= startedAt)) {
       throw new AuthError(
         "MFA_REQUIRED",
         "This session has not passed a code check yet: call mfa/verify with the emailed code first",
@@ -50,7 +54,6 @@ export async function verifyIdToken(ctx: OperationsContext, input: VerifyInput):
   return ctx.idTokens.verify(input.token, ctx.clock.now());
 }
 
-/** Codes are kept under their hash, so that a look at the store does not yield live codes. */
 function grantKey(code: string): string {
-  return `grant:${createHash("sha256").update(code).digest("base64url")}`;
+  return `grant:${digest(code)}`;
 }
