@@ -39,6 +39,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     PUBLIC_URL: "http://auth.test",
     OTP_RESEND_SECONDS: "0",
     LOG_LEVEL: "info",
+    LOG_REQUESTS: "true",
     ...env,
   });
   const service = await createServer(config, { logStream });

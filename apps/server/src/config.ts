@@ -32,6 +32,7 @@ const environment = z
     SSO_REQUIRE_MFA: flag.default(true),
     ERRORS_AS_200: flag.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_REQUESTS: flag.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
@@ -84,6 +85,8 @@ export interface Config {
   requireMfaForGrant: boolean;
   errorsAs200: boolean;
   logLevel: Environment["LOG_LEVEL"];
+  /** Two log lines per request cost as much as answering it: off unless asked for. */
+  logRequests: boolean;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +124,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     requireMfaForGrant: env.SSO_REQUIRE_MFA,
     errorsAs200: env.ERRORS_AS_200,
     logLevel: env.LOG_LEVEL,
+    logRequests: env.LOG_REQUESTS,
   };
 }
 

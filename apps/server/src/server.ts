@@ -1,23 +1,28 @@
 import type { Writable } from "node:stream";
 import { AuthError } from "@authsvc/core";
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyError, type FastifyReply } from "fastify";
+import Fastify, { type FastifyError, type FastifyReply, LogController } from "fastify";
 import type { Config } from "./config.js";
 import { toAuthError } from "./errors.js";
 import { loggerOptions } from "./logger.js";
 import { restRoutes } from "./rest/routes.js";
 import { createServices } from "./services.js";
+import { trpcHttp } from "./trpc/http.js";
 import { type AppRouter, appRouter } from "./trpc/router.js";
 
 /** Large enough for any request of the API (a tRPC batch included), small enough to refuse floods early. */
 export const BODY_LIMIT_BYTES = 32 * 1024;
+/** Most calls one tRPC batch may carry: a page needs a few, a flood needs many. */
+export const TRPC_MAX_BATCH_SIZE = 10;
 
 /** Builds the whole service; `start` listens, `stop` drains and closes everything. Tests use the same. */
 export async function createServer(config: Config, options: { logStream?: Writable } = {}) {
   const server = Fastify({
     logger: { ...loggerOptions(config), ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: !config.logRequests }),
   });
+  // JSON only: a text/plain body would otherwise reach the operations as a string.
+  server.removeContentTypeParser("text/plain");
   const services = await createServices(config, server.log);
   const { ops } = services;
 
@@ -36,18 +41,16 @@ export async function createServer(config: Config, options: { logStream?: Writab
 
   server.get("/healthz", async () => ({ status: "ok" }));
   await server.register(restRoutes, { prefix: "/api", ops });
-  await server.register(fastifyTRPCPlugin, {
+  await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",
-    trpcOptions: {
-      router: appRouter,
-      allowMethodOverride: true,
-      createContext: () => ({ ops }),
-      onError: ({ error, path }) => {
-        if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
-          server.log.error({ err: error.cause ?? error, path }, "procedure failed");
-        }
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+    router: appRouter,
+    createContext: () => ({ ops }),
+    maxBatchSize: TRPC_MAX_BATCH_SIZE,
+    onError: ({ error, path }) => {
+      if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
+        server.log.error({ err: error.cause ?? error, path }, "procedure failed");
+      }
+    },
   });
   server.addHook("onClose", () => services.close());
 

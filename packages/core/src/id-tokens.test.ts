@@ -95,4 +95,24 @@ describe("IdTokens", () => {
       /32 bytes/,
     );
   });
+
+  it("still refuses a remembered token once it expires", async () => {
+    const token = await tokens.issue("00u1", profile, now);
+    await tokens.verify(token, now);
+    await expect(tokens.verify(token, now + ID_TOKEN_LIFETIME_SECONDS * 1000)).rejects.toMatchObject({
+      code: "INVALID_TOKEN",
+      message: "The token has expired",
+    });
+    await expect(tokens.verify(token, now + 1000)).resolves.toMatchObject({ sub: "00u1" });
+  });
+
+  it("remembers a bounded number of tokens, and hands out claims nobody can alter", async () => {
+    const small = new IdTokens({ secret, issuer: "http://auth.test", audience: "apps", verifiedCacheSize: 2 });
+    const issued = await Promise.all(["a", "b", "c"].map((sub) => small.issue(sub, profile, now)));
+    for (const token of issued) await small.verify(token, now);
+    expect((small as unknown as { verified: Map<string, unknown> }).verified.size).toBe(2);
+    const claims = await small.verify(issued[0] as string, now);
+    expect(() => Object.assign(claims, { sub: "admin" })).toThrow(TypeError);
+    expect((await small.verify(issued[0] as string, now)).sub).toBe("a");
+  });
 });

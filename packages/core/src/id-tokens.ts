@@ -16,17 +16,30 @@ export interface IdTokenOptions {
   secret: Uint8Array;
   issuer: string;
   audience: string;
+  /** How many verified tokens to remember (0: none). */
+  verifiedCacheSize?: number;
 }
+
+/**
+ * Services verify the same token on every request for hours; a full check costs a
+ * WebCrypto HMAC round trip through the thread pool. A token that passed once is
+ * remembered, bounded in count, and its expiry is checked again on every hit.
+ */
+export const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
 
 /** Signs and checks the service's ID tokens: HS256 only, issuer and audience pinned. */
 export class IdTokens {
   private readonly key: KeyObject;
+  /** Tokens that passed every check, by their exact text; oldest first, so the first is evicted. */
+  private readonly verified = new Map<string, Readonly<IdTokenClaims>>();
+  private readonly verifiedCacheSize: number;
 
   constructor(private readonly options: IdTokenOptions) {
     if (options.secret.byteLength < MIN_SECRET_BYTES) {
       throw new Error(`The ID token secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
     this.key = createSecretKey(options.secret);
+    this.verifiedCacheSize = options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
   }
 
   async issue(userId: string, profile: UserProfile, nowMs: number): Promise<string> {
@@ -44,7 +57,22 @@ export class IdTokens {
   }
 
   /** The token's claims, or INVALID_TOKEN for anything forged, altered, expired or not ours. */
-  async verify(token: string, nowMs: number): Promise<IdTokenClaims> {
+  async verify(token: string, nowMs: number): Promise<Readonly<IdTokenClaims>> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > nowMs) return known;
+      this.verified.delete(token);
+      throw new AuthError("INVALID_TOKEN", "The token has expired");
+    }
+    const claims = Object.freeze(await this.check(token, nowMs));
+    if (this.verifiedCacheSize > 0) {
+      if (this.verified.size >= this.verifiedCacheSize) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private async check(token: string, nowMs: number): Promise<IdTokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ["HS256"],

@@ -1,0 +1,163 @@
+import {
+  type AnyRouter,
+  getErrorShape,
+  getTRPCErrorFromUnknown,
+  type inferRouterContext,
+  TRPCError,
+  transformTRPCResponse,
+} from "@trpc/server";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { toAuthError } from "../errors.js";
+
+/**
+ * tRPC's HTTP protocol (queries and mutations, single and batched, JSON), served
+ * straight from Fastify's parsed request.
+ *
+ * tRPC 11's own Fastify adapter turns every request into a Fetch `Request` with a
+ * streamed body, two `AbortSignal`s and a `Response` piped back through a web
+ * stream; on Node 20 that plumbing, not the procedure, is most of the cost of a
+ * call (see bench/RESULTS.md). This handler speaks the same wire format, checked
+ * against the official adapter by http.test.ts and by the official client in e2e.
+ * Subscriptions and streamed (jsonl) batches are not offered: the router has none.
+ */
+export interface TrpcHttpOptions<TRouter extends AnyRouter> {
+  router: TRouter;
+  createContext: () => inferRouterContext<TRouter>;
+  onError?: (failure: { error: TRPCError; path: string | undefined }) => void;
+  /** Most calls one batch may carry. */
+  maxBatchSize: number;
+}
+
+interface Call {
+  path: string;
+  /** Read when the call runs, so that a bad input fails that call, with its path, as in tRPC. */
+  input: () => unknown;
+}
+
+type CallResult = { result: { data: unknown } } | { error: Record<string, unknown> & { data?: { httpStatus?: number } } };
+
+export async function trpcHttp<TRouter extends AnyRouter>(app: FastifyInstance, options: TrpcHttpOptions<TRouter>) {
+  const { router } = options;
+  const config = router._def._config;
+  const procedures = router._def.procedures as Record<string, AnyProcedure | undefined>;
+
+  const errorResult = (cause: unknown, path: string | undefined, input: unknown, ctx: unknown): CallResult => {
+    const error = getTRPCErrorFromUnknown(cause);
+    options.onError?.({ error, path });
+    const type = (path && procedures[path]?._def.type) || "unknown";
+    return { error: getErrorShape({ config, error, type, path, input, ctx }) };
+  };
+
+  const callOne = async (request: FastifyRequest, call: Call, batchIndex: number, ctx: unknown): Promise<CallResult> => {
+    let input: unknown;
+    try {
+      const procedure = procedures[call.path];
+      if (!procedure) throw new TRPCError({ code: "NOT_FOUND", message: `No procedure found on path "${call.path}"` });
+      const type = procedure._def.type;
+      // Queries by POST too (tRPC's allowMethodOverride): ids and tokens stay out of URLs.
+      if (type === "subscription" || (type === "mutation" && request.method !== "POST")) {
+        throw new TRPCError({
+          code: "METHOD_NOT_SUPPORTED",
+          message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"`,
+        });
+      }
+      input = call.input();
+      const data = await procedure({
+        path: call.path,
+        getRawInput: async () => config.transformer.input.deserialize(input),
+        ctx,
+        type,
+        signal: undefined,
+        batchIndex,
+      });
+      return { result: { data } };
+    } catch (cause) {
+      return errorResult(cause, call.path, input, ctx);
+    }
+  };
+
+  const handle = async (request: FastifyRequest<{ Params: { path: string }; Querystring: TrpcQuery }>, reply: FastifyReply) => {
+    reply.header("vary", "trpc-accept, accept");
+    const isBatch = request.query.batch === "1";
+    const paths = decodeURIComponent(request.params.path).split(",");
+    let answer: CallResult | CallResult[];
+    if (request.headers["trpc-accept"] === "application/jsonl") {
+      const refusal = new TRPCError({ code: "BAD_REQUEST", message: "Streamed batches are not offered; use httpBatchLink" });
+      answer = errorResult(refusal, undefined, undefined, undefined);
+    } else if (isBatch && paths.length > options.maxBatchSize) {
+      answer = errorResult(new TRPCError({ code: "BAD_REQUEST", message: "Batch call exceeds maximum size" }), undefined, undefined, undefined);
+    } else {
+      const ctx = options.createContext();
+      const calls: Call[] = isBatch
+        ? paths.map((path, index) => ({ path, input: () => batchInput(readInputs(request), index) }))
+        : [{ path: paths.join(","), input: () => readInputs(request) }];
+      const results = await Promise.all(calls.map((call, index) => callOne(request, call, index, ctx)));
+      answer = isBatch ? results : (results[0] as CallResult);
+    }
+    reply
+      .status(statusOf(answer))
+      .header("content-type", "application/json")
+      .send(JSON.stringify(transformTRPCResponse(config, answer as never)));
+  };
+
+  // tRPC's httpLink sends a call without input as an empty JSON body; Fastify's own parser refuses that.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "") done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
+  // Refusals before the handler (body not JSON, too large, wrong type) answer in tRPC's shape too.
+  app.setErrorHandler((cause, request: FastifyRequest<{ Querystring: TrpcQuery }>, reply) => {
+    const failure = toAuthError(cause);
+    const error = new TRPCError({ code: failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", cause: failure });
+    const shaped = errorResult(error, undefined, undefined, undefined);
+    const answer = request.query.batch === "1" ? [shaped] : shaped;
+    reply.status(statusOf(answer)).header("content-type", "application/json").send(JSON.stringify(answer));
+  });
+  app.get("/:path", handle);
+  app.post("/:path", handle);
+}
+
+type AnyProcedure = ((opts: {
+  path: string;
+  getRawInput: () => Promise<unknown>;
+  ctx: unknown;
+  type: "query" | "mutation" | "subscription";
+  signal: AbortSignal | undefined;
+  batchIndex: number;
+}) => Promise<unknown>) & { _def: { type: "query" | "mutation" | "subscription" } };
+
+interface TrpcQuery {
+  batch?: string;
+  input?: string;
+}
+
+/** GET carries the input as JSON in `?input=`; POST as the JSON body Fastify has parsed. */
+function readInputs(request: FastifyRequest<{ Querystring: TrpcQuery }>): unknown {
+  if (request.method === "POST") return request.body ?? undefined;
+  if (request.query.input === undefined) return undefined;
+  try {
+    return JSON.parse(request.query.input);
+  } catch (cause) {
+    throw new TRPCError({ code: "PARSE_ERROR", message: "The input is not valid JSON", cause });
+  }
+}
+
+function batchInput(inputs: unknown, index: number): unknown {
+  if (inputs === undefined) return undefined;
+  if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: '"input" needs to be an object when doing a batch call' });
+  }
+  return (inputs as Record<string, unknown>)[index];
+}
+
+/** One status for the answer; a batch whose calls differ answers 207, as tRPC does. */
+function statusOf(answer: CallResult | CallResult[]): number {
+  const statuses = new Set(
+    (Array.isArray(answer) ? answer : [answer]).map((result) =>
+      "error" in result ? (result.error.data?.httpStatus ?? 500) : 200,
+    ),
+  );
+  return statuses.size === 1 ? (statuses.values().next().value as number) : 207;
+}
