@@ -16,7 +16,11 @@ const environment = z
     OKTA_ORG_URL: z.url().optional(),
     OKTA_API_TOKEN: z.string().min(1).optional(),
     DATABASE_URL: z.string().min(1).optional(),
-    REDIS_URL: z.string().min(1).optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
+    REDIS_KEY_PREFIX: z.string().min(1).default("authsvc:"),
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
@@ -38,18 +42,15 @@ const environment = z
     if (env.IDP === "okta") {
       ctx.addIssue({ code: "custom", path: ["IDP"], message: "okta is not available yet; use local" });
     }
-    if (env.REDIS_URL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["REDIS_URL"],
-        message: "a shared Redis store is not available yet",
-      });
-    }
-    if (env.DATABASE_URL && !/^(file:|sqlite:|[./\w])/.test(env.DATABASE_URL)) {
+    if (
+      env.DATABASE_URL &&
+      /^(?!file:|sqlite:)[a-z]+:\/\//.test(env.DATABASE_URL) &&
+      !isPostgresUrl(env.DATABASE_URL)
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["DATABASE_URL"],
-        message: "must be a SQLite file (path, file: or sqlite: URL)",
+        message: "must be postgres://, postgresql://, or a SQLite file (path, file: or sqlite: URL)",
       });
     }
     if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
@@ -72,7 +73,11 @@ export interface Config {
   host: string;
   publicUrl: string;
   dataDir: string;
+  /** The embedded directory's SQLite file, unless `postgresUrl` is set. */
   databaseFile: string;
+  postgresUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
   smtpUrl: string | undefined;
   mailFrom: string;
   serviceName: string;
@@ -111,7 +116,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
     dataDir,
-    databaseFile: env.DATABASE_URL ? sqlitePath(env.DATABASE_URL) : resolve(dataDir, "directory.sqlite"),
+    databaseFile:
+      env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)
+        ? sqlitePath(env.DATABASE_URL)
+        : resolve(dataDir, "directory.sqlite"),
+    postgresUrl: env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL) ? env.DATABASE_URL : undefined,
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     serviceName: env.SERVICE_NAME,
@@ -126,6 +137,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     logRequests: env.LOG_REQUESTS,
   };
+}
+
+function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
 }
 
 function sqlitePath(url: string): string {

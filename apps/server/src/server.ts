@@ -40,6 +40,16 @@ export async function createServer(config: Config, options: { logStream?: Writab
   });
 
   server.get("/healthz", async () => ({ status: "ok" }));
+  server.get("/readyz", async (_request, reply) => {
+    const checks = Object.entries(services.readiness);
+    const results = await Promise.allSettled(
+      checks.map(([, check]) => withTimeout(check(), READINESS_TIMEOUT_MS)),
+    );
+    const failing = checks.filter((_, index) => results[index]?.status === "rejected").map(([name]) => name);
+    if (failing.length === 0) return { status: "ready", checked: checks.map(([name]) => name) };
+    reply.status(503);
+    return { error: "SERVICE_UNAVAILABLE", message: `Not ready: ${failing.join(", ")} unreachable`, failing };
+  });
   await server.register(restRoutes, { prefix: "/api", ops });
   await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",
@@ -64,6 +74,17 @@ export async function createServer(config: Config, options: { logStream?: Writab
       await server.close();
     },
   };
+}
+
+/** A readiness probe answers within a load balancer's patience, whatever a dependency does. */
+const READINESS_TIMEOUT_MS = 2000;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export type AuthServer = Awaited<ReturnType<typeof createServer>>;

@@ -12,6 +12,7 @@ import {
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
+import { createRedisStore } from "@authsvc/redis-store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.js";
 import { loadSecrets } from "./secrets.js";
@@ -21,6 +22,8 @@ export interface Services {
   idp: IdentityProvider;
   store: EphemeralStore;
   mailer: Mailer;
+  /** Each dependency the service needs to answer, by the name /readyz reports. */
+  readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,9 @@ export interface Services {
 export async function createServices(config: Config, log: FastifyBaseLogger): Promise<Services> {
   const clock = systemClock;
   const secrets = await loadSecrets(config);
-  const store = new MemoryStore(clock);
+  const store: EphemeralStore = config.redisUrl
+    ? await createRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix })
+    : new MemoryStore(clock);
   const mailer: Mailer = config.smtpUrl
     ? new SmtpMailer(config.smtpUrl, config.mailFrom)
     : new OutboxMailer({
@@ -46,7 +51,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     serviceName: config.serviceName,
   });
   const idp = await createDirectory({
-    databaseFile: config.databaseFile,
+    ...(config.postgresUrl ? { postgresUrl: config.postgresUrl } : { databaseFile: config.databaseFile }),
     codes,
     clock,
     orgUrl: config.publicUrl,
@@ -70,6 +75,10 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     idp,
     store,
     mailer,
+    readiness: {
+      directory: () => idp.ping(),
+      ...(config.redisUrl ? { redis: () => store.ping() } : {}),
+    },
     async close() {
       await Promise.allSettled([idp.close(), store.close(), mailer.close()]);
     },

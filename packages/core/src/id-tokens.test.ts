@@ -107,7 +107,12 @@ describe("IdTokens", () => {
   });
 
   it("remembers a bounded number of tokens, and hands out claims nobody can alter", async () => {
-    const small = new IdTokens({ secret, issuer: "http://auth.test", audience: "apps", verifiedCacheSize: 2 });
+    const small = new IdTokens({
+      secret,
+      issuer: "http://auth.test",
+      audience: "apps",
+      verifiedCacheSize: 2,
+    });
     const issued = await Promise.all(["a", "b", "c"].map((sub) => small.issue(sub, profile, now)));
     for (const token of issued) await small.verify(token, now);
     expect((small as unknown as { verified: Map<string, unknown> }).verified.size).toBe(2);

@@ -66,7 +66,8 @@ export class IdTokens {
     }
     const claims = Object.freeze(await this.check(token, nowMs));
     if (this.verifiedCacheSize > 0) {
-      if (this.verified.size >= this.verifiedCacheSize) this.verified.delete(this.verified.keys().next().value as string);
+      if (this.verified.size >= this.verifiedCacheSize)
+        this.verified.delete(this.verified.keys().next().value as string);
       this.verified.set(token, claims);
     }
     return claims;

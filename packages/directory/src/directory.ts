@@ -9,7 +9,6 @@ import {
   oktaError,
   type PasswordCheck,
 } from "@authsvc/core";
-import Database from "better-sqlite3";
 import { newFactorId, newSessionId, newSessionToken, newUserId } from "./ids.js";
 import { migrate } from "./migrations.js";
 import { notFound, validationFailed } from "./okta-errors.js";
@@ -22,10 +21,12 @@ import {
   type UserRow,
 } from "./okta-shapes.js";
 import { assertPasswordPolicy, hashPassword, hashUnknowablePassword, verifyPassword } from "./passwords.js";
+import { PostgresDatabase } from "./postgres-database.js";
 import { SQL } from "./sql.js";
+import { isConstraintViolation, type SqlDatabase } from "./sql-database.js";
+import { SqliteDatabase } from "./sqlite-database.js";
 
-export interface DirectoryOptions {
-  databaseFile: string;
+interface CommonOptions {
   codes: OneTimeCodes;
   clock: Clock;
   /** Base of the `_links` hrefs, without a trailing slash (e.g. http://localhost:3000). */
@@ -34,82 +35,51 @@ export interface DirectoryOptions {
   sessionTtlSeconds?: number;
 }
 
+/** The directory lives in a SQLite file (one process), or in PostgreSQL (several instances). */
+export type DirectoryOptions = CommonOptions &
+  ({ databaseFile: string; postgresUrl?: never } | { postgresUrl: string; databaseFile?: never });
+
 export const DEFAULT_SESSION_TTL_SECONDS = 7200;
-/** How long a write waits for another connection's write lock (another process on the same file). */
-const BUSY_TIMEOUT_MS = 5000;
 const AMR_PASSWORD = JSON.stringify(["pwd"]);
 const AMR_PASSWORD_AND_CODE = JSON.stringify(["pwd", "otp", "mfa"]);
 const LOGIN_TAKEN = "login: An object with this field already exists in the current organization";
 
-/** Opens (creating and migrating as needed) the SQLite file and answers the embedded identity provider. */
+/**
+ * Opens the database (creating the SQLite file as needed), applies pending migrations and answers the
+ * embedded identity provider. PostgreSQL unreachable: rejects with SERVICE_UNAVAILABLE.
+ */
 export async function createDirectory(options: DirectoryOptions): Promise<IdentityProvider> {
   const unknowableHash = await hashUnknowablePassword();
-  const db = new Database(options.databaseFile, { timeout: BUSY_TIMEOUT_MS });
+  const db =
+    options.postgresUrl === undefined
+      ? new SqliteDatabase(options.databaseFile)
+      : new PostgresDatabase(options.postgresUrl);
   try {
-    db.pragma("journal_mode = WAL");
-    db.pragma("foreign_keys = ON");
-    migrate(db, options.clock.now());
+    await migrate(db, options.clock.now());
     return new EmbeddedDirectory(db, options, unknowableHash);
   } catch (error) {
-    db.close();
+    await db.close();
     throw error;
   }
 }
 
 type FactorWithEmail = FactorRow & { email: string };
-
-function prepareStatements(db: Database.Database) {
-  return {
-    ping: db.prepare(SQL.ping),
-    insertUser: db.prepare<{
-      id: string;
-      login: string;
-      loginKey: string;
-      email: string;
-      firstName: string;
-      lastName: string;
-      passwordHash: string;
-      now: number;
-    }>(SQL.insertUser),
-    selectUser: db.prepare<{ id: string }, UserRow>(SQL.selectUser),
-    selectCredentials: db.prepare<
-      { loginKey: string },
-      { id: string; login: string; password_hash: string; status: string; factor_status: string | null }
-    >(SQL.selectCredentials),
-    recordLogin: db.prepare<{ id: string; now: number }>(SQL.recordLogin),
-    deleteUser: db.prepare<{ id: string }>(SQL.deleteUser),
-    selectFactor: db.prepare<{ userId: string }, FactorWithEmail>(SQL.selectFactor),
-    upsertPendingFactor: db.prepare<{ id: string; userId: string; now: number }, FactorRow>(
-      SQL.upsertPendingFactor,
-    ),
-    activateFactor: db.prepare<{ userId: string; now: number }, FactorRow>(SQL.activateFactor),
-    insertSession: db.prepare<{
-      id: string;
-      userId: string;
-      login: string;
-      now: number;
-      expiresAt: number;
-      amr: string;
-    }>(SQL.insertSession),
-    selectLiveSession: db.prepare<{ id: string; now: number }, SessionRow>(SQL.selectLiveSession),
-    deleteSession: db.prepare<{ id: string }, { expires_at: number }>(SQL.deleteSession),
-    deleteExpiredSessions: db.prepare<{ now: number }>(SQL.deleteExpiredSessions),
-    recordFactorVerification: db.prepare<{ userId: string; now: number; amr: string }>(
-      SQL.recordFactorVerification,
-    ),
-  };
-}
+type CredentialsRow = {
+  id: string;
+  login: string;
+  password_hash: string;
+  status: string;
+  factor_status: string | null;
+};
 
 class EmbeddedDirectory implements IdentityProvider {
-  private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly sessionTtlMs: number;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqlDatabase,
     private readonly options: DirectoryOptions,
     private readonly unknowableHash: string,
   ) {
-    this.statements = prepareStatements(db);
     this.sessionTtlMs = (options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS) * 1000;
   }
 
@@ -117,10 +87,10 @@ class EmbeddedDirectory implements IdentityProvider {
     const login = user.email;
     assertPasswordPolicy(user.password, { login, firstName: user.firstName, lastName: user.lastName });
     const passwordHash = await hashPassword(user.password);
-    const id = newUserId();
+    let row: UserRow | undefined;
     try {
-      this.statements.insertUser.run({
-        id,
+      row = await this.db.queryOne<UserRow>(SQL.insertUser, {
+        id: newUserId(),
         login,
         loginKey: loginKey(login),
         email: user.email,
@@ -130,27 +100,29 @@ class EmbeddedDirectory implements IdentityProvider {
         now: this.options.clock.now(),
       });
     } catch (error) {
-      if (isConstraintError(error, "SQLITE_CONSTRAINT_UNIQUE")) throw validationFailed("login", LOGIN_TAKEN);
+      if (isConstraintViolation(error, "unique")) throw validationFailed("login", LOGIN_TAKEN);
       throw error;
     }
-    return this.getUser(id);
+    if (!row) throw new Error("INSERT ... RETURNING answered no row");
+    return toOktaUser(row, this.options.orgUrl);
   }
 
   async deleteUser(userId: string): Promise<void> {
-    if (this.statements.deleteUser.run({ id: userId }).changes === 0) throw notFound(userId, "User");
+    const { changes } = await this.db.execute(SQL.deleteUser, { id: userId });
+    if (changes === 0) throw notFound(userId, "User");
   }
 
   async getUser(userId: string): Promise<OktaUser> {
-    const row = this.statements.selectUser.get({ id: userId });
+    const row = await this.db.queryOne<UserRow>(SQL.selectUser, { id: userId });
     if (!row) throw notFound(userId, "User");
     return toOktaUser(row, this.options.orgUrl);
   }
 
   async checkPassword(login: string, password: string): Promise<PasswordCheck> {
-    const row = this.statements.selectCredentials.get({ loginKey: loginKey(login) });
+    const row = await this.db.queryOne<CredentialsRow>(SQL.selectCredentials, { loginKey: loginKey(login) });
     const matches = await verifyPassword(row?.password_hash ?? this.unknowableHash, password);
     if (!row || !matches || row.status !== "ACTIVE") throw oktaError("E0000004");
-    this.statements.recordLogin.run({ id: row.id, now: this.options.clock.now() });
+    await this.db.execute(SQL.recordLogin, { id: row.id, now: this.options.clock.now() });
     return {
       userId: row.id,
       login: row.login,
@@ -162,10 +134,10 @@ class EmbeddedDirectory implements IdentityProvider {
   async createSession(check: PasswordCheck): Promise<OktaSession> {
     const now = this.options.clock.now();
     // Every login sweeps expired sessions, so the table holds little more than the live ones.
-    this.statements.deleteExpiredSessions.run({ now });
+    await this.db.execute(SQL.deleteExpiredSessions, { now });
     const id = newSessionId();
     try {
-      this.statements.insertSession.run({
+      await this.db.execute(SQL.insertSession, {
         id,
         userId: check.userId,
         login: check.login,
@@ -174,7 +146,7 @@ class EmbeddedDirectory implements IdentityProvider {
         amr: AMR_PASSWORD,
       });
     } catch (error) {
-      if (isConstraintError(error, "SQLITE_CONSTRAINT_FOREIGNKEY")) throw notFound(check.userId, "User");
+      if (isConstraintViolation(error, "foreign-key")) throw notFound(check.userId, "User");
       throw error;
     }
     return this.liveSession(id, now);
@@ -185,26 +157,27 @@ class EmbeddedDirectory implements IdentityProvider {
   }
 
   async endSession(sessionId: string): Promise<void> {
-    const ended = this.statements.deleteSession.get({ id: sessionId });
+    const ended = await this.db.queryOne<{ expires_at: number }>(SQL.deleteSession, { id: sessionId });
     if (!ended || ended.expires_at <= this.options.clock.now()) throw notFound(sessionId, "Session");
   }
 
   async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
-    const user = this.statements.selectUser.get({ id: userId });
+    const user = await this.db.queryOne<UserRow>(SQL.selectUser, { id: userId });
     if (!user) throw notFound(userId, "User");
-    if (this.statements.selectFactor.get({ userId })?.status === "ACTIVE") throw factorAlreadySetUp();
+    const existing = await this.db.queryOne<FactorWithEmail>(SQL.selectFactor, { userId });
+    if (existing?.status === "ACTIVE") throw factorAlreadySetUp();
     // Mailed before anything is written: a failed send leaves the factor, and the code sent before it
     // (OneTimeCodes keeps it until a new mail went out), exactly as they were.
     await this.options.codes.send(userId, user.email, "activation");
     let factor: FactorRow | undefined;
     try {
-      factor = this.statements.upsertPendingFactor.get({
+      factor = await this.db.queryOne<FactorRow>(SQL.upsertPendingFactor, {
         id: newFactorId(),
         userId,
         now: this.options.clock.now(),
       });
     } catch (error) {
-      if (isConstraintError(error, "SQLITE_CONSTRAINT_FOREIGNKEY")) throw notFound(userId, "User");
+      if (isConstraintViolation(error, "foreign-key")) throw notFound(userId, "User");
       throw error;
     }
     // Nothing returned: a concurrent request activated the factor since it was read above.
@@ -213,23 +186,26 @@ class EmbeddedDirectory implements IdentityProvider {
   }
 
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
-    const pending = this.factorOf(userId);
+    const pending = await this.factorOf(userId);
     if (pending.status === "ACTIVE") throw validationFailed("factor", "factor: Factor is already active");
     await this.options.codes.check(userId, "activation", passCode);
-    const factor = this.statements.activateFactor.get({ userId, now: this.options.clock.now() });
+    const factor = await this.db.queryOne<FactorRow>(SQL.activateFactor, {
+      userId,
+      now: this.options.clock.now(),
+    });
     if (!factor) throw notFound(userId, "Factor");
     return toOktaFactor(factor, pending.email, this.options.orgUrl);
   }
 
   async challengeEmailFactor(userId: string): Promise<void> {
-    const factor = this.activeFactorOf(userId);
+    const factor = await this.activeFactorOf(userId);
     await this.options.codes.send(userId, factor.email, "verification");
   }
 
   async verifyEmailFactor(userId: string, passCode: string): Promise<void> {
-    this.activeFactorOf(userId);
+    await this.activeFactorOf(userId);
     await this.options.codes.check(userId, "verification", passCode);
-    this.statements.recordFactorVerification.run({
+    await this.db.execute(SQL.recordFactorVerification, {
       userId,
       now: this.options.clock.now(),
       amr: AMR_PASSWORD_AND_CODE,
@@ -237,29 +213,29 @@ class EmbeddedDirectory implements IdentityProvider {
   }
 
   async ping(): Promise<void> {
-    this.statements.ping.get();
+    await this.db.queryOne(SQL.ping);
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    await this.db.close();
   }
 
-  private liveSession(sessionId: string, now: number): OktaSession {
-    const row = this.statements.selectLiveSession.get({ id: sessionId, now });
+  private async liveSession(sessionId: string, now: number): Promise<OktaSession> {
+    const row = await this.db.queryOne<SessionRow>(SQL.selectLiveSession, { id: sessionId, now });
     if (!row) throw notFound(sessionId, "Session");
     return toOktaSession(row, this.options.orgUrl);
   }
 
-  private factorOf(userId: string): FactorWithEmail {
-    const factor = this.statements.selectFactor.get({ userId });
+  private async factorOf(userId: string): Promise<FactorWithEmail> {
+    const factor = await this.db.queryOne<FactorWithEmail>(SQL.selectFactor, { userId });
     if (factor) return factor;
-    throw this.statements.selectUser.get({ id: userId })
+    throw (await this.db.queryOne(SQL.selectUser, { id: userId }))
       ? notFound(userId, "Factor")
       : notFound(userId, "User");
   }
 
-  private activeFactorOf(userId: string): FactorWithEmail {
-    const factor = this.factorOf(userId);
+  private async activeFactorOf(userId: string): Promise<FactorWithEmail> {
+    const factor = await this.factorOf(userId);
     if (factor.status !== "ACTIVE") throw notFound(userId, "Factor");
     return factor;
   }
@@ -272,8 +248,4 @@ function loginKey(login: string): string {
 
 function factorAlreadySetUp() {
   return validationFailed("factorEnrollRequest", "factorType: A factor of this type is already set up.");
-}
-
-function isConstraintError(error: unknown, code: string): boolean {
-  return error instanceof Database.SqliteError && error.code === code;
 }

@@ -1,13 +1,13 @@
 /**
- * Every SQL statement of the embedded directory, kept in one module so that the planned PostgreSQL
- * backend runs the same schema and the same queries. The dialect is the part both databases share:
+ * Every SQL statement of the embedded directory, kept in one module so that SQLite and PostgreSQL run
+ * the same schema and the same queries. The dialect is the part both databases share:
  * - ids are TEXT (Okta's base62 ids);
  * - timestamps are BIGINT milliseconds since the epoch, UTC: no time-zone ambiguity, compared as numbers
  *   for expiry, and turned into Okta's ISO strings only at the edge (okta-shapes.ts);
  * - upserts use `ON CONFLICT ... DO UPDATE ... WHERE` and writes that answer use `RETURNING`
  *   (SQLite 3.35+, PostgreSQL 9.5+);
- * - parameters are named `@name`: better-sqlite3 binds them as written, a PostgreSQL driver after
- *   rewriting them to `$1`, `$2`, ...
+ * - parameters are named `@name`: better-sqlite3 binds them as written, the PostgreSQL driver after
+ *   rewriting them to `$1`, `$2`, ... (so no `@` may appear in a literal or a comment).
  */
 
 export interface Migration {
@@ -78,13 +78,19 @@ export const SQL = {
   appliedMigrations: "SELECT version FROM schema_migrations ORDER BY version",
   recordMigration:
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt)",
+  // PostgreSQL only (SQLite's BEGIN IMMEDIATE is its lock): held until the transaction ends. The key is
+  // any number no other advisory lock of the database uses.
+  lockMigrations: "SELECT pg_advisory_xact_lock(7305060001)",
 
   ping: "SELECT 1",
 
+  // Answers the new user, so creating one is a single round trip.
   insertUser: `INSERT INTO users (id, login, login_key, email, first_name, last_name, password_hash, status,
   created, activated, status_changed, last_login, last_updated, password_changed)
 VALUES (@id, @login, @loginKey, @email, @firstName, @lastName, @passwordHash, 'ACTIVE',
-  @now, @now, @now, NULL, @now, @now)`,
+  @now, @now, @now, NULL, @now, @now)
+RETURNING id, login, email, first_name, last_name, status, created, activated, status_changed,
+  last_login, last_updated, password_changed`,
   // Lists its columns so that the password hash never reaches an Okta shape.
   selectUser: `SELECT id, login, email, first_name, last_name, status, created, activated, status_changed,
   last_login, last_updated, password_changed

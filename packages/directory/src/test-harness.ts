@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   AuthError,
   type Clock,
@@ -13,6 +10,8 @@ import {
 } from "@authsvc/core";
 import { expect } from "vitest";
 import { createDirectory } from "./directory.js";
+import type { SqlParams } from "./sql-database.js";
+import type { Backend, TestDatabase } from "./test-backends.js";
 
 export const ORG_URL = "http://localhost:3000";
 
@@ -52,23 +51,34 @@ export class TestClock implements Clock {
   }
 }
 
-/** A directory over a real SQLite file, with core's real codes over a real memory store. */
+/** A directory over a fresh real database of one backend, with core's real codes over a real memory store. */
 export class Harness {
   readonly clock = new TestClock();
   readonly mailer = new RecordingMailer();
-  readonly databaseFile = join(mkdtempSync(join(tmpdir(), "directory-")), "directory.sqlite");
   directory!: IdentityProvider;
   private store!: MemoryStore;
 
-  static async start(options: { sessionTtlSeconds?: number } = {}): Promise<Harness> {
-    const harness = new Harness();
+  private constructor(readonly database: TestDatabase) {}
+
+  static async start(backend: Backend, options: { sessionTtlSeconds?: number } = {}): Promise<Harness> {
+    return Harness.on(await backend.create(), options);
+  }
+
+  /** A harness over a database made already (which `dispose` drops). */
+  static async on(database: TestDatabase, options: { sessionTtlSeconds?: number } = {}): Promise<Harness> {
+    const harness = new Harness(database);
     await harness.open(options);
     return harness;
   }
 
-  /** Opens the same file again, as a restarted process would. */
+  /** Opens the same database again, as a restarted process would. */
   async open(options: { sessionTtlSeconds?: number } = {}): Promise<void> {
     this.store = new MemoryStore(this.clock);
+    this.directory = await this.newDirectory(options);
+  }
+
+  /** Another directory (as another process would open) over the same database, clock, mail and code store. */
+  async newDirectory(options: { sessionTtlSeconds?: number } = {}): Promise<IdentityProvider> {
     const codes = new OneTimeCodes({
       store: this.store,
       mailer: this.mailer,
@@ -78,8 +88,8 @@ export class Harness {
       hashKey: new Uint8Array(32).fill(7),
       serviceName: "Auth",
     });
-    this.directory = await createDirectory({
-      databaseFile: this.databaseFile,
+    return createDirectory({
+      ...this.database.target,
       codes,
       clock: this.clock,
       orgUrl: ORG_URL,
@@ -90,6 +100,22 @@ export class Harness {
   async close(): Promise<void> {
     await this.directory.close();
     await this.store.close();
+  }
+
+  /** Closes the directory and drops its database. */
+  async dispose(): Promise<void> {
+    await this.close();
+    await this.database.drop();
+  }
+
+  /** Rows of the database, read on a connection of their own. */
+  async rows<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    const db = this.database.connect();
+    try {
+      return await db.query<T>(sql, params);
+    } finally {
+      await db.close();
+    }
   }
 
   /** A registered user whose email factor is active, as after register + activate. */

@@ -1,195 +1,217 @@
 import { oktaUser } from "@authsvc/core";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PASSWORD_REQUIREMENTS_CAUSE } from "./passwords.js";
+import { describeEachBackend } from "./test-backends.js";
 import { ada, Harness, ORG_URL, oktaFailure } from "./test-harness.js";
 
 const LOGIN_TAKEN = "login: An object with this field already exists in the current organization";
 
-let h: Harness;
-beforeEach(async () => {
-  h = await Harness.start();
-});
-afterEach(async () => {
-  await h.close();
-});
-
-describe("createUser", () => {
-  it("creates an active user in Okta's shape, with no secret in it", async () => {
-    const user = await h.directory.createUser(ada);
-
-    expect(user.id).toMatch(/^00u[A-Za-z0-9]{17}$/);
-    expect(oktaUser.parse(user)).toBeTruthy();
-    expect(user).toMatchObject({
-      status: "ACTIVE",
-      created: h.clock.iso(),
-      activated: h.clock.iso(),
-      statusChanged: h.clock.iso(),
-      lastLogin: null,
-      lastUpdated: h.clock.iso(),
-      passwordChanged: h.clock.iso(),
-      type: { id: expect.stringMatching(/^oty[A-Za-z0-9]{17}$/) },
-    });
-    expect(user.profile).toEqual({
-      firstName: "Ada",
-      lastName: "Lovelace",
-      email: "ada@example.com",
-      login: "ada@example.com",
-      mobilePhone: null,
-      secondEmail: null,
-    });
-    expect(user.credentials).toEqual({
-      password: {},
-      emails: [{ value: "ada@example.com", status: "VERIFIED", type: "PRIMARY" }],
-      provider: { type: "OKTA", name: "OKTA" },
-    });
-    expect(user._links.self?.href).toBe(`${ORG_URL}/api/v1/users/${user.id}`);
-    const json = JSON.stringify(user);
-    expect(json).not.toContain(ada.password);
-    expect(json).not.toContain("argon2");
-    expect(await h.directory.getUser(user.id)).toEqual(user);
+describeEachBackend("users", (backend) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await Harness.start(backend);
+  });
+  afterEach(async () => {
+    await h.dispose();
   });
 
-  it("keeps the password only as an argon2id hash at OWASP's parameters or stronger", async () => {
-    const { id } = await h.directory.createUser(ada);
-    const db = new Database(h.databaseFile, { readonly: true });
-    const row = db.prepare("SELECT * FROM users WHERE id = ?").get(id) as Record<string, unknown>;
-    db.close();
+  describe("createUser", () => {
+    it("creates an active user in Okta's shape, with no secret in it", async () => {
+      const user = await h.directory.createUser(ada);
 
-    expect(JSON.stringify(row)).not.toContain(ada.password);
-    const params = String(row.password_hash).match(/^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/);
-    expect(params).not.toBeNull();
-    const [, memory, passes] = (params ?? []).map(Number);
-    expect(memory).toBeGreaterThanOrEqual(19456);
-    expect(passes).toBeGreaterThanOrEqual(2);
-  });
-
-  it("refuses a login already taken in any letter case, even when two registrations race", async () => {
-    const results = await Promise.allSettled([
-      h.directory.createUser({ ...ada, email: "Ada@Example.com" }),
-      h.directory.createUser({ ...ada, email: "ada@EXAMPLE.com" }),
-    ]);
-
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    const refused = results.find((r) => r.status === "rejected");
-    expect(await oktaFailure(Promise.reject(refused?.reason))).toEqual({
-      status: 400,
-      errorCode: "E0000001",
-      errorSummary: "Api validation failed: login",
-      causes: [LOGIN_TAKEN],
-    });
-    const later = await oktaFailure(h.directory.createUser({ ...ada, email: "ADA@example.com" }));
-    expect(later.causes).toEqual([LOGIN_TAKEN]);
-  });
-
-  // Grace Hopper, gh1906@example.com: each password breaks exactly one rule of Okta's default policy.
-  it.each([
-    ["fewer than 8 characters", "Cobol7x"],
-    ["no lowercase letter", "COBOL-1959-X"],
-    ["no uppercase letter", "cobol-1959-x"],
-    ["no digit", "Cobol-Nineteen"],
-    ["the part of the login before @", "Cobol-GH1906-x"],
-    ["the first name", "Cobol-GRACE-59"],
-    ["the last name", "Cobol-hopper-59"],
-  ])("refuses a password with %s, and keeps nothing of the attempt", async (_rule, password) => {
-    const grace = { firstName: "Grace", lastName: "Hopper", email: "gh1906@example.com" };
-
-    expect(await oktaFailure(h.directory.createUser({ ...grace, password }))).toEqual({
-      status: 400,
-      errorCode: "E0000001",
-      errorSummary: "Api validation failed: password",
-      causes: [PASSWORD_REQUIREMENTS_CAUSE],
-    });
-    const user = await h.directory.createUser({ ...grace, password: "Cobol-Compiler-59" });
-    expect(user.profile.login).toBe("gh1906@example.com");
-  });
-
-  it("ignores name parts of one or two letters, which would forbid most passwords", async () => {
-    const al = { firstName: "Al", lastName: "Li", email: "al@example.com" };
-    const user = await h.directory.createUser({ ...al, password: "Calibrate-Alliance-7" });
-    expect(user.profile.firstName).toBe("Al");
-  });
-});
-
-describe("getUser and deleteUser", () => {
-  it("answers E0000007 for an unknown user", async () => {
-    expect(await oktaFailure(h.directory.getUser("00uUnknownUser000000"))).toEqual({
-      status: 404,
-      errorCode: "E0000007",
-      errorSummary: "Not found: Resource not found: 00uUnknownUser000000 (User)",
-      causes: [],
-    });
-  });
-
-  it("deletes the user with their factor and sessions, freeing the login", async () => {
-    const userId = await h.activeUser();
-    const check = await h.directory.checkPassword(ada.email, ada.password);
-    const session = await h.directory.createSession(check);
-
-    await h.directory.deleteUser(userId);
-
-    expect((await oktaFailure(h.directory.getUser(userId))).errorCode).toBe("E0000007");
-    expect((await oktaFailure(h.directory.getSession(session.id))).errorCode).toBe("E0000007");
-    expect((await oktaFailure(h.directory.createSession(check))).errorCode).toBe("E0000007");
-    expect((await oktaFailure(h.directory.checkPassword(ada.email, ada.password))).errorCode).toBe(
-      "E0000004",
-    );
-    expect((await oktaFailure(h.directory.deleteUser(userId))).errorCode).toBe("E0000007");
-    const again = await h.directory.createUser(ada);
-    expect(again.id).not.toBe(userId);
-  });
-});
-
-describe("checkPassword", () => {
-  it("accepts the password whatever the login's case and records the login time", async () => {
-    const { id } = await h.directory.createUser({ ...ada, email: "Ada.King@Example.com" });
-    h.clock.advance(60_000);
-
-    const check = await h.directory.checkPassword("ada.king@example.COM", ada.password);
-
-    expect(check).toMatchObject({ userId: id, login: "Ada.King@Example.com", mfaActive: false });
-    expect(check.sessionToken).toMatch(/^[A-Za-z0-9]{20,}$/);
-    expect((await h.directory.getUser(id)).lastLogin).toBe(h.clock.iso());
-  });
-
-  it("reports mfaActive once the email factor is active", async () => {
-    await h.activeUser();
-    expect((await h.directory.checkPassword(ada.email, ada.password)).mfaActive).toBe(true);
-  });
-
-  it("fails a wrong password and an unknown login alike, in similar time", async () => {
-    const { id } = await h.directory.createUser(ada);
-    const strip = ({ errorCode, errorSummary, causes, status }: Awaited<ReturnType<typeof oktaFailure>>) => ({
-      errorCode,
-      errorSummary,
-      causes,
-      status,
+      expect(user.id).toMatch(/^00u[A-Za-z0-9]{17}$/);
+      expect(oktaUser.parse(user)).toBeTruthy();
+      expect(user).toMatchObject({
+        status: "ACTIVE",
+        created: h.clock.iso(),
+        activated: h.clock.iso(),
+        statusChanged: h.clock.iso(),
+        lastLogin: null,
+        lastUpdated: h.clock.iso(),
+        passwordChanged: h.clock.iso(),
+        type: { id: expect.stringMatching(/^oty[A-Za-z0-9]{17}$/) },
+      });
+      expect(user.profile).toEqual({
+        firstName: "Ada",
+        lastName: "Lovelace",
+        email: "ada@example.com",
+        login: "ada@example.com",
+        mobilePhone: null,
+        secondEmail: null,
+      });
+      expect(user.credentials).toEqual({
+        password: {},
+        emails: [{ value: "ada@example.com", status: "VERIFIED", type: "PRIMARY" }],
+        provider: { type: "OKTA", name: "OKTA" },
+      });
+      expect(user._links.self?.href).toBe(`${ORG_URL}/api/v1/users/${user.id}`);
+      const json = JSON.stringify(user);
+      expect(json).not.toContain(ada.password);
+      expect(json).not.toContain("argon2");
+      expect(await h.directory.getUser(user.id)).toEqual(user);
     });
 
-    const wrong = await oktaFailure(h.directory.checkPassword(ada.email, "Analytical-Engine-1842"));
-    const unknown = await oktaFailure(h.directory.checkPassword("nobody@example.com", ada.password));
+    it("keeps the password only as an argon2id hash at OWASP's parameters or stronger", async () => {
+      const { id } = await h.directory.createUser(ada);
+      const [row] = await h.rows<Record<string, unknown>>("SELECT * FROM users WHERE id = @id", { id });
 
-    expect(strip(wrong)).toEqual({
-      errorCode: "E0000004",
-      errorSummary: "Authentication failed",
-      causes: [],
-      status: 401,
+      expect(JSON.stringify(row)).not.toContain(ada.password);
+      const params = String(row?.password_hash).match(/^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/);
+      expect(params).not.toBeNull();
+      const [, memory, passes] = (params ?? []).map(Number);
+      expect(memory).toBeGreaterThanOrEqual(19456);
+      expect(passes).toBeGreaterThanOrEqual(2);
     });
-    expect(strip(unknown)).toEqual(strip(wrong));
-    expect((await h.directory.getUser(id)).lastLogin).toBeNull();
 
-    const fastest = async (login: string) => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < 3; i++) {
-        const start = performance.now();
-        await h.directory.checkPassword(login, "Wrong-Password-1").catch(() => undefined);
-        best = Math.min(best, performance.now() - start);
+    it("refuses a login already taken in any letter case, even when two registrations race", async () => {
+      const results = await Promise.allSettled([
+        h.directory.createUser({ ...ada, email: "Ada@Example.com" }),
+        h.directory.createUser({ ...ada, email: "ada@EXAMPLE.com" }),
+      ]);
+
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const refused = results.find((r) => r.status === "rejected");
+      expect(await oktaFailure(Promise.reject(refused?.reason))).toEqual({
+        status: 400,
+        errorCode: "E0000001",
+        errorSummary: "Api validation failed: login",
+        causes: [LOGIN_TAKEN],
+      });
+      const later = await oktaFailure(h.directory.createUser({ ...ada, email: "ADA@example.com" }));
+      expect(later.causes).toEqual([LOGIN_TAKEN]);
+    });
+
+    it("creates a login once when two instances (two connections) race for it", async () => {
+      const other = await h.newDirectory();
+      try {
+        const results = await Promise.allSettled([
+          h.directory.createUser(ada),
+          other.createUser({ ...ada, email: "ADA@example.com" }),
+        ]);
+
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        const refused = results.find((r) => r.status === "rejected");
+        expect((await oktaFailure(Promise.reject(refused?.reason))).causes).toEqual([LOGIN_TAKEN]);
+        expect(await h.rows("SELECT login_key FROM users")).toEqual([{ login_key: "ada@example.com" }]);
+      } finally {
+        await other.close();
       }
-      return best;
-    };
-    const knownMs = await fastest(ada.email);
-    const unknownMs = await fastest("nobody@example.com");
-    // Without the stand-in hash an unknown login answers in well under a millisecond.
-    expect(unknownMs).toBeGreaterThan(knownMs / 2);
+    });
+
+    // Grace Hopper, gh1906@example.com: each password breaks exactly one rule of Okta's default policy.
+    it.each([
+      ["fewer than 8 characters", "Cobol7x"],
+      ["no lowercase letter", "COBOL-1959-X"],
+      ["no uppercase letter", "cobol-1959-x"],
+      ["no digit", "Cobol-Nineteen"],
+      ["the part of the login before @", "Cobol-GH1906-x"],
+      ["the first name", "Cobol-GRACE-59"],
+      ["the last name", "Cobol-hopper-59"],
+    ])("refuses a password with %s, and keeps nothing of the attempt", async (_rule, password) => {
+      const grace = { firstName: "Grace", lastName: "Hopper", email: "gh1906@example.com" };
+
+      expect(await oktaFailure(h.directory.createUser({ ...grace, password }))).toEqual({
+        status: 400,
+        errorCode: "E0000001",
+        errorSummary: "Api validation failed: password",
+        causes: [PASSWORD_REQUIREMENTS_CAUSE],
+      });
+      const user = await h.directory.createUser({ ...grace, password: "Cobol-Compiler-59" });
+      expect(user.profile.login).toBe("gh1906@example.com");
+    });
+
+    it("ignores name parts of one or two letters, which would forbid most passwords", async () => {
+      const al = { firstName: "Al", lastName: "Li", email: "al@example.com" };
+      const user = await h.directory.createUser({ ...al, password: "Calibrate-Alliance-7" });
+      expect(user.profile.firstName).toBe("Al");
+    });
+  });
+
+  describe("getUser and deleteUser", () => {
+    it("answers E0000007 for an unknown user", async () => {
+      expect(await oktaFailure(h.directory.getUser("00uUnknownUser000000"))).toEqual({
+        status: 404,
+        errorCode: "E0000007",
+        errorSummary: "Not found: Resource not found: 00uUnknownUser000000 (User)",
+        causes: [],
+      });
+    });
+
+    it("deletes the user with their factor and sessions, freeing the login", async () => {
+      const userId = await h.activeUser();
+      const check = await h.directory.checkPassword(ada.email, ada.password);
+      const session = await h.directory.createSession(check);
+
+      await h.directory.deleteUser(userId);
+
+      expect((await oktaFailure(h.directory.getUser(userId))).errorCode).toBe("E0000007");
+      expect((await oktaFailure(h.directory.getSession(session.id))).errorCode).toBe("E0000007");
+      expect((await oktaFailure(h.directory.createSession(check))).errorCode).toBe("E0000007");
+      expect((await oktaFailure(h.directory.checkPassword(ada.email, ada.password))).errorCode).toBe(
+        "E0000004",
+      );
+      expect((await oktaFailure(h.directory.deleteUser(userId))).errorCode).toBe("E0000007");
+      const again = await h.directory.createUser(ada);
+      expect(again.id).not.toBe(userId);
+    });
+  });
+
+  describe("checkPassword", () => {
+    it("accepts the password whatever the login's case and records the login time", async () => {
+      const { id } = await h.directory.createUser({ ...ada, email: "Ada.King@Example.com" });
+      h.clock.advance(60_000);
+
+      const check = await h.directory.checkPassword("ada.king@example.COM", ada.password);
+
+      expect(check).toMatchObject({ userId: id, login: "Ada.King@Example.com", mfaActive: false });
+      expect(check.sessionToken).toMatch(/^[A-Za-z0-9]{20,}$/);
+      expect((await h.directory.getUser(id)).lastLogin).toBe(h.clock.iso());
+    });
+
+    it("reports mfaActive once the email factor is active", async () => {
+      await h.activeUser();
+      expect((await h.directory.checkPassword(ada.email, ada.password)).mfaActive).toBe(true);
+    });
+
+    it("fails a wrong password and an unknown login alike, in similar time", async () => {
+      const { id } = await h.directory.createUser(ada);
+      const strip = ({
+        errorCode,
+        errorSummary,
+        causes,
+        status,
+      }: Awaited<ReturnType<typeof oktaFailure>>) => ({
+        errorCode,
+        errorSummary,
+        causes,
+        status,
+      });
+
+      const wrong = await oktaFailure(h.directory.checkPassword(ada.email, "Analytical-Engine-1842"));
+      const unknown = await oktaFailure(h.directory.checkPassword("nobody@example.com", ada.password));
+
+      expect(strip(wrong)).toEqual({
+        errorCode: "E0000004",
+        errorSummary: "Authentication failed",
+        causes: [],
+        status: 401,
+      });
+      expect(strip(unknown)).toEqual(strip(wrong));
+      expect((await h.directory.getUser(id)).lastLogin).toBeNull();
+
+      const fastest = async (login: string) => {
+        let best = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < 3; i++) {
+          const start = performance.now();
+          await h.directory.checkPassword(login, "Wrong-Password-1").catch(() => undefined);
+          best = Math.min(best, performance.now() - start);
+        }
+        return best;
+      };
+      const knownMs = await fastest(ada.email);
+      const unknownMs = await fastest("nobody@example.com");
+      // Without the stand-in hash an unknown login answers in well under a millisecond.
+      expect(unknownMs).toBeGreaterThan(knownMs / 2);
+    });
   });
 });

@@ -10,7 +10,9 @@ import { publicProcedure, router } from "./init.js";
 /** A router with one procedure per kind of answer, served by tRPC's own adapter and by ours. */
 const testRouter = router({
   echo: publicProcedure.input(z.object({ n: z.number() })).query(({ input }) => ({ doubled: input.n * 2 })),
-  add: publicProcedure.input(z.object({ a: z.number(), b: z.number() })).mutation(({ input }) => input.a + input.b),
+  add: publicProcedure
+    .input(z.object({ a: z.number(), b: z.number() }))
+    .mutation(({ input }) => input.a + input.b),
   noInput: publicProcedure.query(() => "fine"),
   refuse: publicProcedure.mutation(() => {
     throw new AuthError("INVALID_GRANT", "The code is unknown, used or expired");
@@ -27,7 +29,12 @@ beforeAll(async () => {
   app.removeContentTypeParser("text/plain");
   await app.register(fastifyTRPCPlugin, {
     prefix: "/official",
-    trpcOptions: { router: testRouter, createContext: () => ({}) as never, allowMethodOverride: true, maxBatchSize: 10 },
+    trpcOptions: {
+      router: testRouter,
+      createContext: () => ({}) as never,
+      allowMethodOverride: true,
+      maxBatchSize: 10,
+    },
   });
   await app.register(trpcHttp<typeof testRouter>, {
     prefix: "/ours",
@@ -45,7 +52,11 @@ const enc = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 /** Requests of every shape the protocol has: single and batch, GET and POST, right and wrong. */
 const corpus: [string, string, RequestInit][] = [
   ["query by GET", `/echo?input=${enc({ n: 2 })}`, {}],
-  ["query by POST (method override)", "/echo", { method: "POST", headers: json, body: JSON.stringify({ n: 3 }) }],
+  [
+    "query by POST (method override)",
+    "/echo",
+    { method: "POST", headers: json, body: JSON.stringify({ n: 3 }) },
+  ],
   ["query without input", "/noInput", {}],
   ["nested path", "/nested.ping", {}],
   ["mutation", "/add", { method: "POST", headers: json, body: JSON.stringify({ a: 1, b: 2 }) }],
@@ -55,7 +66,11 @@ const corpus: [string, string, RequestInit][] = [
   ["unexpected error", "/crash", {}],
   ["unknown procedure", "/nothing", {}],
   ["batch of queries", `/echo,noInput,nested.ping?batch=1&input=${enc({ 0: { n: 5 } })}`, {}],
-  ["batch, mixed outcomes", "/add,refuse?batch=1", { method: "POST", headers: json, body: JSON.stringify({ 0: { a: 2, b: 2 } }) }],
+  [
+    "batch, mixed outcomes",
+    "/add,refuse?batch=1",
+    { method: "POST", headers: json, body: JSON.stringify({ 0: { a: 2, b: 2 } }) },
+  ],
   ["batch, all failing alike", "/refuse,refuse?batch=1", { method: "POST", headers: json, body: "{}" }],
   ["batch with a non-object input", "/add?batch=1", { method: "POST", headers: json, body: "[1]" }],
   ["batch over the limit", `/${Array(11).fill("noInput").join(",")}?batch=1`, {}],
@@ -64,8 +79,14 @@ const corpus: [string, string, RequestInit][] = [
 describe("tRPC over Fastify, our handler against tRPC's own adapter", () => {
   for (const [name, path, init] of corpus) {
     it(`answers "${name}" alike`, async () => {
-      const [official, ours] = await Promise.all([fetch(`${base}/official${path}`, init), fetch(`${base}/ours${path}`, init)]);
-      expect({ status: ours.status, body: await ours.json() }).toEqual({ status: official.status, body: await official.json() });
+      const [official, ours] = await Promise.all([
+        fetch(`${base}/official${path}`, init),
+        fetch(`${base}/ours${path}`, init),
+      ]);
+      expect({ status: ours.status, body: await ours.json() }).toEqual({
+        status: official.status,
+        body: await official.json(),
+      });
       expect(ours.headers.get("content-type")).toMatch(/^application\/json/);
     });
   }
@@ -79,11 +100,16 @@ describe("tRPC over Fastify, our handler against tRPC's own adapter", () => {
   it("refuses a body that is not JSON in tRPC's shape", async () => {
     const answer = await fetch(`${base}/ours/add`, { method: "POST", headers: json, body: "{oops" });
     expect(answer.status).toBe(400);
-    expect(await answer.json()).toMatchObject({ error: { data: { error: "INVALID_JSON", httpStatus: 400 } } });
+    expect(await answer.json()).toMatchObject({
+      error: { data: { error: "INVALID_JSON", httpStatus: 400 } },
+    });
   });
 
   it("serves the official client, with and without batching", async () => {
-    for (const link of [httpLink({ url: `${base}/ours` }), httpBatchLink({ url: `${base}/ours`, methodOverride: "POST" })]) {
+    for (const link of [
+      httpLink({ url: `${base}/ours` }),
+      httpBatchLink({ url: `${base}/ours`, methodOverride: "POST" }),
+    ]) {
       const client = createTRPCClient<typeof testRouter>({ links: [link] });
       const [echoed, sum, ping] = await Promise.all([
         client.echo.query({ n: 21 }),
@@ -91,7 +117,9 @@ describe("tRPC over Fastify, our handler against tRPC's own adapter", () => {
         client.nested.ping.query(),
       ]);
       expect([echoed, sum, ping]).toEqual([{ doubled: 42 }, 42, "pong"]);
-      await expect(client.refuse.mutate()).rejects.toMatchObject({ data: { error: "INVALID_GRANT", httpStatus: 400 } });
+      await expect(client.refuse.mutate()).rejects.toMatchObject({
+        data: { error: "INVALID_GRANT", httpStatus: 400 },
+      });
     }
   });
 });

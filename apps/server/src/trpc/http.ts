@@ -34,25 +34,41 @@ interface Call {
   input: () => unknown;
 }
 
-type CallResult = { result: { data: unknown } } | { error: Record<string, unknown> & { data?: { httpStatus?: number } } };
+type CallResult =
+  | { result: { data: unknown } }
+  | { error: Record<string, unknown> & { data?: { httpStatus?: number } } };
 
-export async function trpcHttp<TRouter extends AnyRouter>(app: FastifyInstance, options: TrpcHttpOptions<TRouter>) {
+export async function trpcHttp<TRouter extends AnyRouter>(
+  app: FastifyInstance,
+  options: TrpcHttpOptions<TRouter>,
+) {
   const { router } = options;
   const config = router._def._config;
   const procedures = router._def.procedures as Record<string, AnyProcedure | undefined>;
 
-  const errorResult = (cause: unknown, path: string | undefined, input: unknown, ctx: unknown): CallResult => {
+  const errorResult = (
+    cause: unknown,
+    path: string | undefined,
+    input: unknown,
+    ctx: unknown,
+  ): CallResult => {
     const error = getTRPCErrorFromUnknown(cause);
     options.onError?.({ error, path });
     const type = (path && procedures[path]?._def.type) || "unknown";
     return { error: getErrorShape({ config, error, type, path, input, ctx }) };
   };
 
-  const callOne = async (request: FastifyRequest, call: Call, batchIndex: number, ctx: unknown): Promise<CallResult> => {
+  const callOne = async (
+    request: FastifyRequest,
+    call: Call,
+    batchIndex: number,
+    ctx: unknown,
+  ): Promise<CallResult> => {
     let input: unknown;
     try {
       const procedure = procedures[call.path];
-      if (!procedure) throw new TRPCError({ code: "NOT_FOUND", message: `No procedure found on path "${call.path}"` });
+      if (!procedure)
+        throw new TRPCError({ code: "NOT_FOUND", message: `No procedure found on path "${call.path}"` });
       const type = procedure._def.type;
       // Queries by POST too (tRPC's allowMethodOverride): ids and tokens stay out of URLs.
       if (type === "subscription" || (type === "mutation" && request.method !== "POST")) {
@@ -76,16 +92,27 @@ export async function trpcHttp<TRouter extends AnyRouter>(app: FastifyInstance, 
     }
   };
 
-  const handle = async (request: FastifyRequest<{ Params: { path: string }; Querystring: TrpcQuery }>, reply: FastifyReply) => {
+  const handle = async (
+    request: FastifyRequest<{ Params: { path: string }; Querystring: TrpcQuery }>,
+    reply: FastifyReply,
+  ) => {
     reply.header("vary", "trpc-accept, accept");
     const isBatch = request.query.batch === "1";
     const paths = decodeURIComponent(request.params.path).split(",");
     let answer: CallResult | CallResult[];
     if (request.headers["trpc-accept"] === "application/jsonl") {
-      const refusal = new TRPCError({ code: "BAD_REQUEST", message: "Streamed batches are not offered; use httpBatchLink" });
+      const refusal = new TRPCError({
+        code: "BAD_REQUEST",
+        message: "Streamed batches are not offered; use httpBatchLink",
+      });
       answer = errorResult(refusal, undefined, undefined, undefined);
     } else if (isBatch && paths.length > options.maxBatchSize) {
-      answer = errorResult(new TRPCError({ code: "BAD_REQUEST", message: "Batch call exceeds maximum size" }), undefined, undefined, undefined);
+      answer = errorResult(
+        new TRPCError({ code: "BAD_REQUEST", message: "Batch call exceeds maximum size" }),
+        undefined,
+        undefined,
+        undefined,
+      );
     } else {
       const ctx = options.createContext();
       const calls: Call[] = isBatch
@@ -110,7 +137,10 @@ export async function trpcHttp<TRouter extends AnyRouter>(app: FastifyInstance, 
   // Refusals before the handler (body not JSON, too large, wrong type) answer in tRPC's shape too.
   app.setErrorHandler((cause, request: FastifyRequest<{ Querystring: TrpcQuery }>, reply) => {
     const failure = toAuthError(cause);
-    const error = new TRPCError({ code: failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", cause: failure });
+    const error = new TRPCError({
+      code: failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST",
+      cause: failure,
+    });
     const shaped = errorResult(error, undefined, undefined, undefined);
     const answer = request.query.batch === "1" ? [shaped] : shaped;
     reply.status(statusOf(answer)).header("content-type", "application/json").send(JSON.stringify(answer));
@@ -147,7 +177,10 @@ function readInputs(request: FastifyRequest<{ Querystring: TrpcQuery }>): unknow
 function batchInput(inputs: unknown, index: number): unknown {
   if (inputs === undefined) return undefined;
   if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: '"input" needs to be an object when doing a batch call' });
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: '"input" needs to be an object when doing a batch call',
+    });
   }
   return (inputs as Record<string, unknown>)[index];
 }

@@ -50,7 +50,10 @@ export async function exchangeCodeForToken(
   return { token: await ctx.idTokens.issue(grant.userId, grant.profile, ctx.clock.now()) };
 }
 
-export async function verifyIdToken(ctx: OperationsContext, input: VerifyInput): Promise<Readonly<IdTokenClaims>> {
+export async function verifyIdToken(
+  ctx: OperationsContext,
+  input: VerifyInput,
+): Promise<Readonly<IdTokenClaims>> {
   return ctx.idTokens.verify(input.token, ctx.clock.now());
 }
 

@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SmtpInbox } from "@authsvc/mail/testing";
+import { TcpProxy } from "@authsvc/test-support";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Answer, call, newPerson, post, TEST_JWT_SECRET } from "./harness.js";
+
+/**
+ * Two server processes behind no load balancer at all: every step of a flow goes to
+ * the other instance than the step before, over one Redis and one PostgreSQL.
+ */
+const redisUrl = process.env.REDIS_URL ?? "";
+const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "";
+const available = Boolean(redisUrl && postgresAdminUrl);
+if (!available) {
+  console.log("Two-instance tests skipped: they need REDIS_URL and TEST_POSTGRES_URL (CI sets both).");
+}
+
+const mainScript = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+const database = `authsvc_e2e_${randomBytes(6).toString("hex")}`;
+let inbox: SmtpInbox;
+let redisRelay: TcpProxy;
+let instances: { url: string; child: ChildProcess }[] = [];
+let dataDir = "";
+
+async function startInstance(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [mainScript], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    output += chunk;
+    const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    if (listening?.[1]) {
+      child.stdout?.resume();
+      return { url: listening[1], child };
+    }
+  }
+  throw new Error(`instance exited before listening: ${output}`);
+}
+
+describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", () => {
+  const [a, b] = [() => instances[0]?.url as string, () => instances[1]?.url as string];
+  /** Instance for step n of a flow: A, B, A, B, ... */
+  const at = (step: number) => (step % 2 === 0 ? a() : b());
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    inbox = await SmtpInbox.start();
+    const redis = new URL(redisUrl);
+    redisRelay = new TcpProxy(redis.hostname, Number(redis.port || 6379));
+    await redisRelay.start();
+    dataDir = mkdtempSync(join(tmpdir(), "authsvc-scale-"));
+    const postgresUrl = new URL(postgresAdminUrl);
+    postgresUrl.pathname = `/${database}`;
+    const env = {
+      NODE_ENV: "test",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      DATABASE_URL: postgresUrl.toString(),
+      REDIS_URL: `redis://127.0.0.1:${redisRelay.port}`,
+      REDIS_KEY_PREFIX: `e2e-${database}:`,
+      SMTP_URL: inbox.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      PUBLIC_URL: "http://auth.test",
+      OTP_RESEND_SECONDS: "0",
+      LOG_LEVEL: "info",
+    };
+    instances = await Promise.all([startInstance(env), startInstance(env)]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      instances.map(async ({ child }) => {
+        child.kill("SIGTERM");
+        if (child.exitCode === null) await once(child, "exit");
+      }),
+    );
+    await redisRelay?.stop();
+    await inbox?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  async function steppedUpSession(person = newPerson()) {
+    const { body } = await post(at(0), "/api/register", person);
+    const userId = body.userId as string;
+    expect(
+      (await post(at(1), "/api/activate", { userId, otp: await inbox.nextCode(person.email, 0) })).status,
+    ).toBe(200);
+    const login = await post(at(2), "/api/login", { email: person.email, password: person.password });
+    expect(login.status).toBe(200);
+    await post(at(3), "/api/mfa/verify", { userId });
+    expect(
+      (await post(at(4), "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1) })).status,
+    ).toBe(200);
+    return { person, userId, sessionId: login.body.id as string };
+  }
+
+  it("serves the documented flow with every step on the other instance", async () => {
+    const { person, userId, sessionId } = await steppedUpSession();
+    expect(await call(at(5), "GET", `/api/user?sessionId=${sessionId}`)).toMatchObject({
+      status: 200,
+      body: { id: userId },
+    });
+    const { body: grant } = await post(at(6), "/api/sso/grant", { sessionId });
+    const { body: token } = await post(at(7), "/api/sso/token", { code: grant.code });
+    expect(await post(at(8), "/api/sso/verify", { token: token.token })).toMatchObject({
+      status: 200,
+      body: { sub: userId, email: person.email },
+    });
+    expect((await post(at(9), "/api/logout", { sessionId })).status).toBe(200);
+    expect((await call(at(10), "GET", `/api/user?sessionId=${sessionId}`)).status).toBe(404);
+  });
+
+  it("creates one user when two instances register the same email at once", async () => {
+    const person = newPerson();
+    const answers = await Promise.all([
+      post(a(), "/api/register", person),
+      post(b(), "/api/register", person),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    expect(answers.find((answer) => answer.status === 400)?.body).toMatchObject({ errorCode: "E0000001" });
+  });
+
+  it("accepts a code once when two instances check it at once", async () => {
+    const person = newPerson();
+    const { body } = await post(a(), "/api/register", person);
+    const otp = await inbox.nextCode(person.email, 0);
+    const answers = await Promise.all([
+      post(a(), "/api/activate", { userId: body.userId, otp }),
+      post(b(), "/api/activate", { userId: body.userId, otp }),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 403]);
+  });
+
+  it("counts wrong codes across instances: five in total, not five each", async () => {
+    const person = newPerson();
+    const { body } = await post(a(), "/api/register", person);
+    const otp = await inbox.nextCode(person.email, 0);
+    const wrong = String((Number(otp) + 1) % 1_000_000).padStart(6, "0");
+    for (let step = 0; step < 5; step++) {
+      expect((await post(at(step), "/api/activate", { userId: body.userId, otp: wrong })).status).toBe(403);
+    }
+    expect((await post(at(5), "/api/activate", { userId: body.userId, otp })).status).toBe(429);
+  });
+
+  it("redeems one grant code once out of 50 concurrent tries over both instances", async () => {
+    const { sessionId } = await steppedUpSession();
+    const { body } = await post(a(), "/api/sso/grant", { sessionId });
+    const answers: Answer[] = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => post(at(index), "/api/sso/token", { code: body.code })),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(
+      answers.filter((answer) => answer.status === 400 && answer.body.error === "INVALID_GRANT"),
+    ).toHaveLength(49);
+  });
+
+  it("answers 503 while Redis is unreachable, names it in /readyz, and recovers without losing users", async () => {
+    const { person, sessionId } = await steppedUpSession();
+    expect((await call(a(), "GET", "/readyz")).status).toBe(200);
+
+    await redisRelay.stop();
+    const grant = await post(a(), "/api/sso/grant", { sessionId });
+    expect(grant).toMatchObject({ status: 503, body: { error: "SERVICE_UNAVAILABLE" } });
+    expect(grant.headers.get("retry-after")).toBeTruthy();
+    expect(await call(b(), "GET", "/readyz")).toMatchObject({ status: 503, body: { failing: ["redis"] } });
+
+    await redisRelay.start();
+    const deadline = Date.now() + 10_000;
+    while (
+      (await call(a(), "GET", "/readyz")).status !== 200 ||
+      (await call(b(), "GET", "/readyz")).status !== 200
+    ) {
+      if (Date.now() > deadline) throw new Error("no recovery within 10 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const login = await post(b(), "/api/login", { email: person.email, password: person.password });
+    expect(login.status).toBe(200);
+    expect((await post(a(), "/api/sso/grant", { sessionId })).status).toBe(200);
+  });
+});

@@ -1,0 +1,252 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SmtpInbox } from "@authsvc/mail/testing";
+import { hash, verify } from "@node-rs/argon2";
+import type { LoadSettings } from "./load.js";
+
+/**
+ * `npm run bench`: starts the service on its embedded defaults and a bare Fastify
+ * route, creates a user through the real flow (codes from a real SMTP server), then
+ * loads each hot endpoint and the bare route in turn (A B A B ...) from a separate
+ * process and prints medians. `--write` also writes bench/RESULTS.md.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = 50;
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+}
+
+function startChild(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
+  return chunk.toString().trim();
+}
+
+async function load(settings: LoadSettings): Promise<LoadResult> {
+  const child = spawn(process.execPath, [join(here, "load.js"), JSON.stringify(settings)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+  await once(child, "exit");
+  const result = JSON.parse(output) as LoadResult;
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(
+      `${settings.requests[0]?.path}: ${result.errors} errors, ${result.non2xx} non-2xx answers`,
+    );
+  }
+  return result;
+}
+
+async function json(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** Peak resident set of a process, from the kernel's high-water mark. */
+function peakRssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+  return Number(line?.[1] ?? 0) / 1024;
+}
+
+async function main() {
+  const inbox = await SmtpInbox.start();
+  const dataDir = mkdtempSync(join(tmpdir(), "authsvc-bench-"));
+  const port = 3900 + Math.floor(Math.random() * 50);
+  const url = `http://127.0.0.1:${port}`;
+
+  const startedAt = performance.now();
+  const server = startChild(join(root, "apps/server/dist/main.js"), {
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    SMTP_URL: inbox.url,
+  });
+  server.stdout?.resume();
+  let startupMs = 0;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  startupMs = performance.now() - startedAt;
+
+  const person = {
+    firstName: "Bench",
+    lastName: "Mark",
+    email: "bench@example.com",
+    password: "Load-Test-2026",
+  };
+  const { userId } = (await json(url, "/api/register", person)) as { userId: string };
+  await json(url, "/api/activate", { userId, otp: await inbox.nextCode(person.email, 0) });
+  const session = await json(url, "/api/login", { email: person.email, password: person.password });
+  await new Promise((r) => setTimeout(r, 5100));
+  await json(url, "/api/mfa/verify", { userId });
+  await json(url, "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1) });
+  const sessionId = session.id as string;
+  const { code } = (await json(url, "/api/sso/grant", { sessionId })) as { code: string };
+  const { token } = (await json(url, "/api/sso/token", { code })) as { token: string };
+  const verifyBytes = JSON.stringify(await json(url, "/api/sso/verify", { token }));
+
+  const bare = startChild(join(here, "bare.js"), { BARE_BODY: verifyBytes, PORT: "0" });
+  const bareUrl = `http://127.0.0.1:${await firstLine(bare)}`;
+  const bareLoad: LoadSettings = {
+    url: bareUrl,
+    connections: CONNECTIONS,
+    durationSeconds: SECONDS,
+    requests: [{ method: "POST", path: "/verify", body: JSON.stringify({ token }) }],
+  };
+
+  const endpoints: [string, LoadSettings][] = [
+    [
+      "REST POST /api/sso/verify",
+      {
+        ...bareLoad,
+        url,
+        requests: [{ method: "POST", path: "/api/sso/verify", body: JSON.stringify({ token }) }],
+      },
+    ],
+    [
+      "tRPC sso.verify",
+      {
+        ...bareLoad,
+        url,
+        requests: [
+          { method: "POST", path: "/trpc/sso.verify?batch=1", body: JSON.stringify({ 0: { token } }) },
+        ],
+      },
+    ],
+    [
+      "REST GET /api/user",
+      { ...bareLoad, url, requests: [{ method: "GET", path: `/api/user?sessionId=${sessionId}` }] },
+    ],
+    [
+      "REST grant + token (pairs)",
+      {
+        ...bareLoad,
+        url,
+        chainGrantCode: true,
+        requests: [
+          { method: "POST", path: "/api/sso/grant", body: JSON.stringify({ sessionId }) },
+          { method: "POST", path: "/api/sso/token", body: "{}" },
+        ],
+      },
+    ],
+    [
+      "REST POST /api/login",
+      {
+        ...bareLoad,
+        url,
+        requests: [
+          {
+            method: "POST",
+            path: "/api/login",
+            body: JSON.stringify({ email: person.email, password: person.password }),
+          },
+        ],
+      },
+    ],
+  ];
+
+  const rows: { name: string; rps: number; p50: number; p99: number; ratio: number }[] = [];
+  const bareRuns: LoadResult[] = [];
+  const verifyAlone: number[] = [];
+  for (const [name, settings] of endpoints) {
+    const runs: LoadResult[] = [];
+    const ceilings: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.push(await load(settings));
+      ceilings.push(await load(bareLoad));
+    }
+    bareRuns.push(...ceilings);
+    const pairFactor = settings.chainGrantCode ? 2 : 1;
+    const rps = median(runs.map((r) => r.requestsPerSecond)) / pairFactor;
+    if (name.startsWith("REST POST /api/sso/verify"))
+      verifyAlone.push(...runs.map((r) => r.requestsPerSecond));
+    rows.push({
+      name,
+      rps,
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      ratio: rps / median(ceilings.map((r) => r.requestsPerSecond)),
+    });
+    console.error(`measured ${name}`);
+  }
+
+  const storm = await Promise.all([
+    load(endpoints[0]?.[1] as LoadSettings),
+    load({ ...(endpoints[4]?.[1] as LoadSettings), connections: 20 }),
+  ]);
+  const rssMb = peakRssMb(server.pid as number);
+
+  const passwordHash = await hash(person.password, {
+    algorithm: 2,
+    memoryCost: 19456,
+    timeCost: 2,
+    parallelism: 1,
+  });
+  const hashRuns = 20;
+  const hashStart = performance.now();
+  for (let i = 0; i < hashRuns; i++) await verify(passwordHash, person.password);
+  const hashMs = (performance.now() - hashStart) / hashRuns;
+
+  const bareMedian = median(bareRuns.map((r) => r.requestsPerSecond));
+  const lines = [
+    `| endpoint | req/s | p50 ms | p99 ms | ratio to bare |`,
+    `|---|---:|---:|---:|---:|`,
+    `| bare Fastify route (same bytes as verify) | ${bareMedian.toFixed(0)} | ${median(bareRuns.map((r) => r.p50))} | ${median(bareRuns.map((r) => r.p99))} | 1.00 |`,
+    ...rows.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} |`),
+    "",
+    `- start-up to first answered request: ${startupMs.toFixed(0)} ms`,
+    `- peak RSS of the service (VmHWM, whole run): ${rssMb.toFixed(0)} MB`,
+    `- argon2id verify (m=19 MiB, t=2, p=1) on one core: ${hashMs.toFixed(1)} ms, so ${(1000 / hashMs).toFixed(0)} logins/s per core, ${((2 * 1000) / hashMs).toFixed(0)}/s on both cores`,
+    `- verify during a login storm (20 connections logging in): ${storm[0].requestsPerSecond.toFixed(0)} req/s, ${(storm[0].requestsPerSecond / median(verifyAlone)).toFixed(2)} of verify alone (${median(verifyAlone).toFixed(0)}); logins meanwhile ${storm[1].requestsPerSecond.toFixed(0)}/s`,
+  ];
+  const header = `${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, ...), medians; autocannon in its own process.`;
+  console.log(`\n${header}\n\n${lines.join("\n")}`);
+
+  if (process.argv.includes("--write")) {
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const date = new Date().toISOString().slice(0, 10);
+    writeFileSync(
+      join(root, "bench/RESULTS.md"),
+      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nReproduce: \`npm run bench\`.\n\n${lines.join("\n")}\n`,
+    );
+  }
+
+  server.kill("SIGTERM");
+  bare.kill("SIGTERM");
+  await inbox.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import pg from "pg";
+import { describe } from "vitest";
+import { PostgresDatabase } from "./postgres-database.js";
+import type { SqlDatabase } from "./sql-database.js";
+import { SqliteDatabase } from "./sqlite-database.js";
+
+/**
+ * The databases the directory's tests run on, each test on a fresh one. PostgreSQL needs
+ * TEST_POSTGRES_URL, a role that may CREATE DATABASE (CI: postgres://postgres@127.0.0.1:5432/postgres);
+ * not DATABASE_URL, which may name a database that must not be touched.
+ */
+export const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "";
+
+if (!postgresAdminUrl) {
+  console.log(
+    "Directory tests on PostgreSQL skipped: TEST_POSTGRES_URL is not set " +
+      "(e.g. TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres).",
+  );
+}
+
+/** One fresh, empty database, and what createDirectory is given to open it. */
+export interface TestDatabase {
+  target: { databaseFile: string } | { postgresUrl: string };
+  /** Another connection to it, through the directory's own port, to look at its rows. */
+  connect(): SqlDatabase;
+  drop(): Promise<void>;
+}
+
+export interface Backend {
+  name: "sqlite" | "postgres";
+  available: boolean;
+  create(): Promise<TestDatabase>;
+  /** Lists the tables of the database, by name. */
+  listTables: string;
+}
+
+export const sqliteBackend: Backend = {
+  name: "sqlite",
+  available: true,
+  async create() {
+    const databaseFile = join(mkdtempSync(join(tmpdir(), "directory-")), "directory.sqlite");
+    return {
+      target: { databaseFile },
+      connect: () => new SqliteDatabase(databaseFile),
+      drop: async () => rmSync(dirname(databaseFile), { recursive: true, force: true }),
+    };
+  },
+  listTables: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+};
+
+export const postgresBackend: Backend = {
+  name: "postgres",
+  available: postgresAdminUrl !== "",
+  async create() {
+    const name = `authsvc_test_${randomBytes(8).toString("hex")}`;
+    await admin(`CREATE DATABASE ${name}`);
+    const url = new URL(postgresAdminUrl);
+    url.pathname = `/${name}`;
+    const postgresUrl = url.toString();
+    return {
+      target: { postgresUrl },
+      connect: () => new PostgresDatabase(postgresUrl),
+      // FORCE: a test that failed half-way may have left connections open.
+      drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
+  },
+  listTables:
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+};
+
+export const BACKENDS: readonly Backend[] = [sqliteBackend, postgresBackend];
+
+/** Declares the same tests once per backend; those of a backend that is not configured are skipped. */
+export function describeEachBackend(title: string, tests: (backend: Backend) => void): void {
+  for (const backend of BACKENDS) {
+    describe.skipIf(!backend.available)(`${title} [${backend.name}]`, () => tests(backend));
+  }
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
