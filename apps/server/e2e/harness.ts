@@ -4,11 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { SmtpInbox } from "@authsvc/mail/testing";
+import { startOktaEmulator } from "@authsvc/okta-emulator";
 import { loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
 
 /** A known secret, so that tests can forge tokens the way an attacker would try to. */
 export const TEST_JWT_SECRET = "e2e-secret-of-more-than-thirty-two-bytes";
+
+export type Provider = "embedded" | "okta";
+
+/** The acceptance suites run once per provider: the embedded directory, and Okta (the emulator, over the official SDK). */
+export const PROVIDERS: Provider[] = ["embedded", "okta"];
+
+const OKTA_TEST_TOKEN = "e2e-okta-api-token";
 
 export interface RunningService {
   url: string;
@@ -16,13 +24,30 @@ export interface RunningService {
   service: AuthServer;
   /** Every log line the service wrote. */
   logs: string[];
+  /** Okta API calls served, per endpoint, when the provider is Okta. */
+  oktaCalls(): Record<string, number> | undefined;
   stop(): Promise<void>;
 }
 
-/** Starts the real service on a free port, with a real SMTP server on loopback for its mail. */
-export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
+/**
+ * Starts the real service on a free port, with a real SMTP server on loopback for its mail.
+ * With Okta, an emulated org mails the codes to the same SMTP server, as Okta would.
+ */
+export async function startService(
+  env: Record<string, string> = {},
+  provider: Provider = "embedded",
+): Promise<RunningService> {
   const dataDir = mkdtempSync(join(tmpdir(), "authsvc-e2e-"));
   const inbox = await SmtpInbox.start();
+  const okta =
+    provider === "okta"
+      ? await startOktaEmulator({
+          apiToken: OKTA_TEST_TOKEN,
+          smtpUrl: inbox.url,
+          otpTtlSeconds: Number(env.OTP_TTL_SECONDS ?? 300),
+          resendIntervalSeconds: 0,
+        })
+      : undefined;
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _encoding, done) {
@@ -40,6 +65,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     OTP_RESEND_SECONDS: "0",
     LOG_LEVEL: "info",
     LOG_REQUESTS: "true",
+    ...(okta ? { IDP: "okta", OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: OKTA_TEST_TOKEN } : {}),
     ...env,
   });
   const service = await createServer(config, { logStream });
@@ -49,8 +75,10 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     inbox,
     service,
     logs,
+    oktaCalls: () => okta?.stats(),
     async stop() {
       await service.stop();
+      await okta?.close();
       await inbox.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,143 +1,145 @@
 import { type AuthClient, createAuthClient, isAuthClientError } from "@authsvc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPerson, post, type RunningService, startService } from "./harness.js";
+import { newPerson, PROVIDERS, post, type RunningService, startService } from "./harness.js";
 
-let svc: RunningService;
-let client: AuthClient;
-beforeAll(async () => {
-  svc = await startService();
-  client = createAuthClient({ url: svc.url });
-});
-afterAll(async () => {
-  await svc?.stop();
-});
+describe.each(PROVIDERS)("typed client over %s", (provider) => {
+  let svc: RunningService;
+  let client: AuthClient;
+  beforeAll(async () => {
+    svc = await startService({}, provider);
+    client = createAuthClient({ url: svc.url });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
 
-/** The error the typed client threw, for assertions on its typed data. */
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAuthClientError(error)) return error;
-    throw error;
+  /** The error the typed client threw, for assertions on its typed data. */
+  async function failure(promise: Promise<unknown>) {
+    try {
+      await promise;
+    } catch (error) {
+      if (isAuthClientError(error)) return error;
+      throw error;
+    }
+    throw new Error("expected the call to fail");
   }
-  throw new Error("expected the call to fail");
-}
 
-describe("typed client over tRPC", () => {
-  it("runs the documented flow end to end", async () => {
-    const person = newPerson();
-    const { userId } = await client.auth.register.mutate(person);
-    await client.mfa.activate.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 0) });
+  describe("typed client over tRPC", () => {
+    it("runs the documented flow end to end", async () => {
+      const person = newPerson();
+      const { userId } = await client.auth.register.mutate(person);
+      await client.mfa.activate.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 0) });
 
-    const session = await client.auth.login.mutate({ email: person.email, password: person.password });
-    if (!("id" in session)) throw new Error("expected a session once the factor is active");
-    expect(session).toMatchObject({ userId, status: "ACTIVE", mfaActive: true });
+      const session = await client.auth.login.mutate({ email: person.email, password: person.password });
+      if (!("id" in session)) throw new Error("expected a session once the factor is active");
+      expect(session).toMatchObject({ userId, status: "ACTIVE", mfaActive: true });
 
-    await client.mfa.verify.mutate({ userId });
-    await client.mfa.verify.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 1) });
+      await client.mfa.verify.mutate({ userId });
+      await client.mfa.verify.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 1) });
 
-    const me = await client.user.me.query({ sessionId: session.id });
-    expect(me).toMatchObject({ id: userId, profile: { email: person.email }, _links: expect.any(Object) });
+      const me = await client.user.me.query({ sessionId: session.id });
+      expect(me).toMatchObject({ id: userId, profile: { email: person.email }, _links: expect.any(Object) });
 
-    const { code } = await client.sso.grant.mutate({ sessionId: session.id });
-    const { token } = await client.sso.token.mutate({ code });
-    const claims = await client.sso.verify.query({ token });
-    expect(claims).toMatchObject({ sub: userId, email: person.email, firstName: "Ada" });
+      const { code } = await client.sso.grant.mutate({ sessionId: session.id });
+      const { token } = await client.sso.token.mutate({ code });
+      const claims = await client.sso.verify.query({ token });
+      expect(claims).toMatchObject({ sub: userId, email: person.email, firstName: "Ada" });
 
-    expect(await client.auth.logout.mutate({ sessionId: session.id })).toEqual({ success: true });
-    const gone = await failure(client.user.me.query({ sessionId: session.id }));
-    expect(gone.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000007", httpStatus: 404 });
-  });
-
-  it("answers a login before activation with the user id only", async () => {
-    const person = newPerson();
-    const { userId } = await client.auth.register.mutate(person);
-    expect(await client.auth.login.mutate({ email: person.email, password: person.password })).toEqual({
-      userId,
+      expect(await client.auth.logout.mutate({ sessionId: session.id })).toEqual({ success: true });
+      const gone = await failure(client.user.me.query({ sessionId: session.id }));
+      expect(gone.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000007", httpStatus: 404 });
     });
-  });
 
-  it("carries the service's error codes and details, typed", async () => {
-    const invalid = await failure(client.auth.register.mutate({ ...newPerson(), email: "nope" }));
-    expect(invalid.data?.httpStatus).toBe(400);
-    expect(invalid.data).toMatchObject({
-      error: "VALIDATION_ERROR",
-      details: [{ path: ["email"], message: expect.any(String), type: expect.any(String) }],
+    it("answers a login before activation with the user id only", async () => {
+      const person = newPerson();
+      const { userId } = await client.auth.register.mutate(person);
+      expect(await client.auth.login.mutate({ email: person.email, password: person.password })).toEqual({
+        userId,
+      });
     });
-    expect(invalid.data).not.toHaveProperty("stack");
 
-    const badLogin = await failure(
-      client.auth.login.mutate({ email: "nobody@example.com", password: "Wrong-123" }),
-    );
-    expect(badLogin.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000004", httpStatus: 401 });
+    it("carries the service's error codes and details, typed", async () => {
+      const invalid = await failure(client.auth.register.mutate({ ...newPerson(), email: "nope" }));
+      expect(invalid.data?.httpStatus).toBe(400);
+      expect(invalid.data).toMatchObject({
+        error: "VALIDATION_ERROR",
+        details: [{ path: ["email"], message: expect.any(String), type: expect.any(String) }],
+      });
+      expect(invalid.data).not.toHaveProperty("stack");
 
-    const badToken = await failure(client.sso.verify.query({ token: "a.b.c" }));
-    expect(badToken.data).toMatchObject({ error: "INVALID_TOKEN", httpStatus: 401 });
-    expect(badToken.message).toBe("The token is not valid");
+      const badLogin = await failure(
+        client.auth.login.mutate({ email: "nobody@example.com", password: "Wrong-123" }),
+      );
+      expect(badLogin.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000004", httpStatus: 401 });
 
-    const badGrant = await failure(client.sso.token.mutate({ code: "no-such-code" }));
-    expect(badGrant.data).toMatchObject({ error: "INVALID_GRANT", httpStatus: 400 });
-  });
+      const badToken = await failure(client.sso.verify.query({ token: "a.b.c" }));
+      expect(badToken.data).toMatchObject({ error: "INVALID_TOKEN", httpStatus: 401 });
+      expect(badToken.message).toBe("The token is not valid");
 
-  it("batches calls into one request and answers each on its own", async () => {
-    const person = newPerson();
-    let requests = 0;
-    const counting = createAuthClient({
-      url: svc.url,
-      fetch: (input, init) => {
-        requests += 1;
-        return fetch(input, init);
-      },
+      const badGrant = await failure(client.sso.token.mutate({ code: "no-such-code" }));
+      expect(badGrant.data).toMatchObject({ error: "INVALID_GRANT", httpStatus: 400 });
     });
-    const [registered, refused] = await Promise.allSettled([
-      counting.auth.register.mutate(person),
-      counting.sso.token.mutate({ code: "no-such-code" }),
-    ]);
-    expect(requests).toBe(1);
-    expect(registered).toMatchObject({ status: "fulfilled", value: { userId: expect.any(String) } });
-    expect(refused).toMatchObject({
-      status: "rejected",
-      reason: { data: { error: "INVALID_GRANT", httpStatus: 400 } },
+
+    it("batches calls into one request and answers each on its own", async () => {
+      const person = newPerson();
+      let requests = 0;
+      const counting = createAuthClient({
+        url: svc.url,
+        fetch: (input, init) => {
+          requests += 1;
+          return fetch(input, init);
+        },
+      });
+      const [registered, refused] = await Promise.allSettled([
+        counting.auth.register.mutate(person),
+        counting.sso.token.mutate({ code: "no-such-code" }),
+      ]);
+      expect(requests).toBe(1);
+      expect(registered).toMatchObject({ status: "fulfilled", value: { userId: expect.any(String) } });
+      expect(refused).toMatchObject({
+        status: "rejected",
+        reason: { data: { error: "INVALID_GRANT", httpStatus: 400 } },
+      });
     });
-  });
 
-  it("shares state with the REST shim: both doors call the same operations", async () => {
-    const person = newPerson();
-    const { userId } = await client.auth.register.mutate(person);
-    const otp = await svc.inbox.nextCode(person.email, 0);
-    expect((await post(svc.url, "/api/activate", { userId, otp })).status).toBe(200);
-    const session = await client.auth.login.mutate({ email: person.email, password: person.password });
-    if (!("id" in session)) throw new Error("expected a session");
-    await client.mfa.verify.mutate({ userId });
-    await post(svc.url, "/api/mfa/verify", { userId, otp: await svc.inbox.nextCode(person.email, 1) });
-    const { code } = await client.sso.grant.mutate({ sessionId: session.id });
-    const rest = await post(svc.url, "/api/sso/token", { code });
-    expect(rest.status).toBe(200);
-    const again = await failure(client.sso.token.mutate({ code }));
-    expect(again.data?.error).toBe("INVALID_GRANT");
-  });
-
-  it("answers malformed tRPC requests with a 4xx and an error code", async () => {
-    const raw = await fetch(`${svc.url}/trpc/auth.login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{not json",
+    it("shares state with the REST shim: both doors call the same operations", async () => {
+      const person = newPerson();
+      const { userId } = await client.auth.register.mutate(person);
+      const otp = await svc.inbox.nextCode(person.email, 0);
+      expect((await post(svc.url, "/api/activate", { userId, otp })).status).toBe(200);
+      const session = await client.auth.login.mutate({ email: person.email, password: person.password });
+      if (!("id" in session)) throw new Error("expected a session");
+      await client.mfa.verify.mutate({ userId });
+      await post(svc.url, "/api/mfa/verify", { userId, otp: await svc.inbox.nextCode(person.email, 1) });
+      const { code } = await client.sso.grant.mutate({ sessionId: session.id });
+      const rest = await post(svc.url, "/api/sso/token", { code });
+      expect(rest.status).toBe(200);
+      const again = await failure(client.sso.token.mutate({ code }));
+      expect(again.data?.error).toBe("INVALID_GRANT");
     });
-    expect(raw.status).toBe(400);
-    const body = (await raw.json()) as { error: { data: { error: string } } };
-    expect(body.error.data.error).toBe("INVALID_JSON");
 
-    type Refusal = { error: { data: { error: string } } };
-    const missing = await fetch(`${svc.url}/trpc/auth.nothing`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
+    it("answers malformed tRPC requests with a 4xx and an error code", async () => {
+      const raw = await fetch(`${svc.url}/trpc/auth.login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{not json",
+      });
+      expect(raw.status).toBe(400);
+      const body = (await raw.json()) as { error: { data: { error: string } } };
+      expect(body.error.data.error).toBe("INVALID_JSON");
+
+      type Refusal = { error: { data: { error: string } } };
+      const missing = await fetch(`${svc.url}/trpc/auth.nothing`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as Refusal).error.data.error).toBe("404");
+
+      const untyped = await fetch(`${svc.url}/trpc/auth.login`, { method: "POST", body: "email=x" });
+      expect(untyped.status).toBe(415);
+      expect(((await untyped.json()) as Refusal).error.data.error).toBe("UNSUPPORTED_MEDIA_TYPE");
     });
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as Refusal).error.data.error).toBe("404");
-
-    const untyped = await fetch(`${svc.url}/trpc/auth.login`, { method: "POST", body: "email=x" });
-    expect(untyped.status).toBe(415);
-    expect(((await untyped.json()) as Refusal).error.data.error).toBe("UNSUPPORTED_MEDIA_TYPE");
   });
 });

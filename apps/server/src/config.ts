@@ -40,7 +40,9 @@ const environment = z
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
-      ctx.addIssue({ code: "custom", path: ["IDP"], message: "okta is not available yet; use local" });
+      for (const name of ["OKTA_ORG_URL", "OKTA_API_TOKEN"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when IDP=okta" });
+      }
     }
     if (
       env.DATABASE_URL &&
@@ -73,6 +75,9 @@ export interface Config {
   host: string;
   publicUrl: string;
   dataDir: string;
+  idp: Environment["IDP"];
+  /** Set when `idp` is "okta". */
+  okta: { orgUrl: string; apiToken: string } | undefined;
   /** The embedded directory's SQLite file, unless `postgresUrl` is set. */
   databaseFile: string;
   postgresUrl: string | undefined;
@@ -116,6 +121,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
     dataDir,
+    idp: env.IDP,
+    okta:
+      env.IDP === "okta" && env.OKTA_ORG_URL && env.OKTA_API_TOKEN
+        ? { orgUrl: env.OKTA_ORG_URL.replace(/\/$/, ""), apiToken: env.OKTA_API_TOKEN }
+        : undefined,
     databaseFile:
       env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)
         ? sqlitePath(env.DATABASE_URL)

@@ -12,16 +12,16 @@ import {
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
+import { createOktaProvider } from "@authsvc/okta";
 import { createRedisStore } from "@authsvc/redis-store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.js";
-import { loadSecrets } from "./secrets.js";
+import { loadSecrets, type Secrets } from "./secrets.js";
 
 export interface Services {
   ops: Operations;
   idp: IdentityProvider;
   store: EphemeralStore;
-  mailer: Mailer;
   /** Each dependency the service needs to answer, by the name /readyz reports. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -29,34 +29,15 @@ export interface Services {
 
 /** Wires the ports to the adapters the configuration names. */
 export async function createServices(config: Config, log: FastifyBaseLogger): Promise<Services> {
-  const clock = systemClock;
   const secrets = await loadSecrets(config);
   const store: EphemeralStore = config.redisUrl
     ? await createRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix })
-    : new MemoryStore(clock);
-  const mailer: Mailer = config.smtpUrl
-    ? new SmtpMailer(config.smtpUrl, config.mailFrom)
-    : new OutboxMailer({
-        directory: join(config.dataDir, "outbox"),
-        onWritten: (file) =>
-          log.info({ file }, `development mail (no SMTP_URL set): read the code in ${file}`),
-      });
-  const codes = new OneTimeCodes({
-    store,
-    mailer,
-    clock,
-    ttlSeconds: config.otpTtlSeconds,
-    resendIntervalSeconds: config.otpResendSeconds,
-    hashKey: secrets.codeHashKey,
-    serviceName: config.serviceName,
-  });
-  const idp = await createDirectory({
-    ...(config.postgresUrl ? { postgresUrl: config.postgresUrl } : { databaseFile: config.databaseFile }),
-    codes,
-    clock,
-    orgUrl: config.publicUrl,
-    sessionTtlSeconds: config.sessionTtlSeconds,
-  });
+    : new MemoryStore(systemClock);
+  // With Okta, Okta mails the codes; the embedded directory has this service mail them.
+  const mailer = config.okta ? undefined : developmentOrSmtpMailer(config, log);
+  const idp = config.okta
+    ? createOktaProvider(config.okta)
+    : await embeddedDirectory(config, store, mailer as Mailer, secrets);
   const idTokens = new IdTokens({
     secret: secrets.idTokenKey,
     issuer: config.publicUrl,
@@ -65,7 +46,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
   const ops = createOperations({
     idp,
     store,
-    clock,
+    clock: systemClock,
     idTokens,
     grantTtlSeconds: config.authCodeTtlSeconds,
     requireMfaForGrant: config.requireMfaForGrant,
@@ -74,13 +55,40 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     ops,
     idp,
     store,
-    mailer,
     readiness: {
-      directory: () => idp.ping(),
+      [config.okta ? "okta" : "directory"]: () => idp.ping(),
       ...(config.redisUrl ? { redis: () => store.ping() } : {}),
     },
     async close() {
-      await Promise.allSettled([idp.close(), store.close(), mailer.close()]);
+      await Promise.allSettled([idp.close(), store.close(), mailer?.close()]);
     },
   };
+}
+
+function developmentOrSmtpMailer(config: Config, log: FastifyBaseLogger): Mailer {
+  if (config.smtpUrl) return new SmtpMailer(config.smtpUrl, config.mailFrom);
+  return new OutboxMailer({
+    directory: join(config.dataDir, "outbox"),
+    onWritten: (file) => log.info({ file }, `development mail (no SMTP_URL set): read the code in ${file}`),
+  });
+}
+
+/** The default provider: users in SQLite (or PostgreSQL), codes mailed by this service. */
+async function embeddedDirectory(config: Config, store: EphemeralStore, mailer: Mailer, secrets: Secrets) {
+  const codes = new OneTimeCodes({
+    store,
+    mailer,
+    clock: systemClock,
+    ttlSeconds: config.otpTtlSeconds,
+    resendIntervalSeconds: config.otpResendSeconds,
+    hashKey: secrets.codeHashKey,
+    serviceName: config.serviceName,
+  });
+  return createDirectory({
+    ...(config.postgresUrl ? { postgresUrl: config.postgresUrl } : { databaseFile: config.databaseFile }),
+    codes,
+    clock: systemClock,
+    orgUrl: config.publicUrl,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+  });
 }

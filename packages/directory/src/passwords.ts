@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
 import { validationFailed } from "./okta-errors.js";
 
@@ -14,12 +15,33 @@ export const ARGON2ID_OWASP = {
   parallelism: 1,
 };
 
+/**
+ * Hashes that may run at once. Each one holds a core for milliseconds; left unbounded, a
+ * login storm takes every core and the event loop with them, and token checks and user
+ * reads stall. One core is kept for everything else.
+ */
+export const HASHING_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASHING_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
+  running += 1;
+  try {
+    return await work();
+  } finally {
+    running -= 1;
+    waiting.shift()?.();
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2ID_OWASP);
+  return limited(() => hash(password, ARGON2ID_OWASP));
 }
 
 export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return verify(passwordHash, password);
+  return limited(() => verify(passwordHash, password));
 }
 
 /**

@@ -1,0 +1,118 @@
+import { checkCode, sendCode } from "./codes.js";
+import { type Context, ok, type Route, text } from "./context.js";
+import { newStateToken } from "./ids.js";
+import { notFound, oktaFailure } from "./okta-errors.js";
+import type { StoredUser, Transaction } from "./org.js";
+import { verifyPassword } from "./passwords.js";
+import { issueSessionToken } from "./sessions.js";
+import { authnVerifyHref, iso, toAuthnFactor, toAuthnUser } from "./shapes.js";
+
+/** A stateToken's life, renewed by every step of the transaction (Okta's sliding expiry). */
+const STATE_TOKEN_TTL_MS = 5 * 60 * 1000;
+const AMR_PASSWORD = ["pwd"];
+const AMR_PASSWORD_AND_CODE = ["pwd", "otp", "mfa"];
+/** The sign-on policy's remember-device settings, which Okta embeds in MFA states. */
+const NO_REMEMBERED_DEVICE = {
+  allowRememberDevice: false,
+  rememberDeviceLifetimeInMinutes: 0,
+  rememberDeviceByDefault: false,
+  factorsPolicyInfo: {},
+};
+
+function success(
+  context: Context,
+  user: StoredUser,
+  passwordVerifiedAt: number,
+  factorVerifiedAt: number | null,
+) {
+  const { token, expiresAt } = issueSessionToken(context, {
+    userId: user.id,
+    passwordVerifiedAt,
+    factorVerifiedAt,
+    amr: factorVerifiedAt === null ? AMR_PASSWORD : AMR_PASSWORD_AND_CODE,
+  });
+  return ok({
+    expiresAt: iso(expiresAt),
+    status: "SUCCESS",
+    sessionToken: token,
+    _embedded: { user: toAuthnUser(user) },
+  });
+}
+
+function transactionOrThrow(context: Context, stateToken: string | undefined) {
+  const transaction = stateToken === undefined ? undefined : context.org.transactions.get(stateToken);
+  const user = transaction && context.org.users.get(transaction.userId);
+  if (!transaction || transaction.expiresAt <= Date.now() || !user) throw oktaFailure("E0000011");
+  return { transaction, user, stateToken: stateToken as string };
+}
+
+export const authnRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/api/v1/authn",
+    public: true,
+    async handle(context, { body }) {
+      const now = Date.now();
+      context.org.sweep(now);
+      const user = context.org.userByLogin(text(body, "username") ?? "");
+      const matches = await verifyPassword(user?.passwordHash, text(body, "password") ?? "");
+      // One answer for an unknown login, a wrong password and an inactive user: nothing tells them apart.
+      if (!user || !matches || user.status !== "ACTIVE") throw oktaFailure("E0000004");
+      user.lastLogin = now;
+
+      const factor = context.org.emailFactorOf(user.id);
+      if (!context.settings.mfaRequiredOnAuthn || factor?.status !== "ACTIVE")
+        return success(context, user, now, null);
+      const stateToken = newStateToken();
+      const transaction: Transaction = {
+        userId: user.id,
+        expiresAt: now + STATE_TOKEN_TTL_MS,
+        passwordVerifiedAt: now,
+      };
+      context.org.transactions.set(stateToken, transaction);
+      return ok({
+        stateToken,
+        expiresAt: iso(transaction.expiresAt),
+        status: "MFA_REQUIRED",
+        _embedded: {
+          user: toAuthnUser(user),
+          factors: [toAuthnFactor(factor, context.url, true)],
+          policy: NO_REMEMBERED_DEVICE,
+        },
+      });
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/authn/factors/{factorId}/verify",
+    public: true,
+    async handle(context, { params, body }) {
+      const { transaction, user, stateToken } = transactionOrThrow(context, text(body, "stateToken"));
+      const factor = context.org.factors.get(params.factorId as string);
+      if (!factor || factor.userId !== user.id || factor.status !== "ACTIVE") {
+        throw notFound(params.factorId as string, "UserFactor");
+      }
+      transaction.expiresAt = Date.now() + STATE_TOKEN_TTL_MS;
+      const passCode = text(body, "passCode");
+      if (passCode !== undefined) {
+        await checkCode(context, user.id, "verification", passCode);
+        context.org.transactions.delete(stateToken);
+        return success(context, user, transaction.passwordVerifiedAt, Date.now());
+      }
+      await sendCode(context, user.id, factor.email, "verification");
+      return ok({
+        stateToken,
+        expiresAt: iso(transaction.expiresAt),
+        status: "MFA_CHALLENGE",
+        _embedded: {
+          user: toAuthnUser(user),
+          factor: toAuthnFactor(factor, context.url, false),
+          policy: NO_REMEMBERED_DEVICE,
+        },
+        _links: {
+          next: { name: "verify", href: authnVerifyHref(factor, context.url), hints: { allow: ["POST"] } },
+        },
+      });
+    },
+  },
+];

@@ -1,0 +1,134 @@
+import type { Client } from "@okta/okta-sdk-nodejs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  bodyOf,
+  createUser,
+  type Harness,
+  oktaErrorOf,
+  SPEC_CHECK_TIMEOUT_MS,
+  startHarness,
+} from "./test-harness.js";
+
+describe("the emulator's HTTP, test controls, rate limits and outages", () => {
+  let h: Harness;
+  let client: Client;
+  beforeAll(async () => {
+    h = await startHarness();
+    client = h.client();
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.emulator.reset());
+
+  it("sends Okta's headers on every API answer", async () => {
+    for (const answer of [
+      await h.fetch("/api/v1/users/00uNobody"),
+      await h.fetch("/api/v1/users", { json: { profile: {} } }),
+      await h.fetch("/api/v1/users/00uNobody", { headers: { Authorization: "SSWS wrong" } }),
+    ]) {
+      expect(answer.headers.get("content-type")).toBe("application/json");
+      expect(answer.headers.get("x-okta-request-id")).toMatch(/^\w{27}$/);
+      expect(answer.headers.get("x-rate-limit-limit")).toBe("600");
+      expect(Number(answer.headers.get("x-rate-limit-remaining"))).toBeLessThan(600);
+      expect(Number(answer.headers.get("x-rate-limit-reset"))).toBeGreaterThan(Date.now() / 1000);
+      expect(answer.headers.get("date")).toBeTruthy();
+    }
+  });
+
+  it("answers an unknown path 404 E0000008, a wrong method 405 E0000022, bad JSON 400 E0000003", async () => {
+    const unknown = await h.fetch("/api/v1/no-such-resource");
+    expect([unknown.status, (await bodyOf(unknown)).errorCode]).toEqual([404, "E0000008"]);
+    const method = await h.fetch("/api/v1/authn", { method: "GET" });
+    expect([method.status, (await bodyOf(method)).errorCode]).toEqual([405, "E0000022"]);
+    const malformed = await h.fetch("/api/v1/users", { method: "POST", body: "{not json" });
+    expect([malformed.status, (await bodyOf(malformed)).errorCode]).toEqual([400, "E0000003"]);
+  });
+
+  it("counts requests per endpoint, by path template", async () => {
+    const user = await createUser(client);
+    await client.userApi.getUser({ userId: user.id as string });
+    await client.userApi.getUser({ userId: user.profile?.login as string });
+    await oktaErrorOf(client.userApi.getUser({ userId: "00uNobody" }));
+    await h.fetch("/__emulator/stats");
+    expect(h.emulator.stats()).toEqual({ "POST /api/v1/users": 1, "GET /api/v1/users/{id}": 3 });
+    expect(await (await h.fetch("/__emulator/stats")).json()).toEqual(h.emulator.stats());
+  });
+
+  it("forgets users, counters and settings on reset, in process or over HTTP", async () => {
+    const user = await createUser(client);
+    h.emulator.configure({ mfaRequiredOnAuthn: true, failNext: { status: 500, count: 5 } });
+    h.emulator.reset();
+    expect(h.emulator.stats()).toEqual({});
+    expect((await oktaErrorOf(client.userApi.getUser({ userId: user.id as string }))).status).toBe(404);
+
+    const again = await createUser(client);
+    expect((await h.fetch("/__emulator/reset", { method: "POST" })).status).toBe(204);
+    expect((await oktaErrorOf(client.userApi.getUser({ userId: again.id as string }))).status).toBe(404);
+  });
+
+  it("answers the next requests with an outage, configured over HTTP", async () => {
+    const config = await h.fetch("/__emulator/config", { json: { failNext: { status: 503, count: 2 } } });
+    expect(config.status).toBe(204);
+    for (let i = 0; i < 2; i++) {
+      const outage = await oktaErrorOf(createUser(client));
+      expect([outage.status, outage.errorCode]).toEqual([503, "E0000010"]);
+    }
+    expect((await createUser(client)).status).toBe("ACTIVE");
+
+    h.emulator.configure({ failNext: { status: 500, count: 1 } });
+    const failure = await oktaErrorOf(createUser(client));
+    expect([failure.status, failure.errorCode, failure.errorSummary]).toEqual([
+      500,
+      "E0000009",
+      "Internal Server Error",
+    ]);
+  });
+
+  it("refuses a malformed configuration", async () => {
+    for (const json of [
+      { failNext: { status: 200, count: 1 } },
+      { rateLimit: { limit: 0 } },
+      { colour: "red" },
+    ]) {
+      const answer = await h.fetch("/__emulator/config", { json });
+      expect(answer.status).toBe(400);
+      expect((await bodyOf(answer)).error).toEqual(expect.any(String));
+    }
+    expect(() => h.emulator.configure({ failNext: { status: 503, count: 0 } })).toThrow(/failNext/);
+  });
+
+  it("rate-limits per endpoint with 429 E0000047 and one X-Rate-Limit-Reset", async () => {
+    h.emulator.configure({ rateLimit: { limit: 1, windowSeconds: 60 } });
+    expect((await h.fetch("/api/v1/users/00uNobody")).status).toBe(404);
+    const limited = await h.fetch("/api/v1/users/00uNobody");
+    expect(limited.status).toBe(429);
+    expect((await bodyOf(limited)).errorCode).toBe("E0000047");
+    expect(limited.headers.get("x-rate-limit-limit")).toBe("1");
+    expect(limited.headers.get("x-rate-limit-remaining")).toBe("0");
+    expect(limited.headers.get("x-rate-limit-reset")).toMatch(/^\d+$/);
+    // Another endpoint has a bucket of its own.
+    expect((await h.fetch("/api/v1/sessions/102nope")).status).toBe(404);
+  });
+
+  it("lets the SDK wait for X-Rate-Limit-Reset and retry successfully", { timeout: 15_000 }, async () => {
+    h.emulator.configure({ rateLimit: { limit: 1, windowSeconds: 1 } });
+    const patient = h.client({ maxRetries: 2 });
+    const user = await createUser(patient);
+    const started = Date.now();
+    const again = await patient.userApi.getUser({ userId: user.id as string });
+    const second = await patient.userApi.getUser({ userId: user.id as string });
+    expect([again.id, second.id]).toEqual([user.id, user.id]);
+    const waited = Date.now() - started;
+    const statuses = h
+      .recorded()
+      .filter((a) => a.path === `/api/v1/users/${user.id}`)
+      .map((a) => a.status);
+    expect(statuses).toEqual([200, 429, 200]);
+    // The SDK waits until the reset second, by the Date header, plus one second.
+    expect(waited).toBeGreaterThanOrEqual(1000);
+    expect(h.emulator.stats()["GET /api/v1/users/{id}"]).toBe(3);
+  });
+
+  it("answered every request as management.yaml declares", { timeout: SPEC_CHECK_TIMEOUT_MS }, () => {
+    expect(h.specProblems()).toEqual([]);
+  });
+});

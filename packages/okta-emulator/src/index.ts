@@ -1,0 +1,1 @@
+export { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "./emulator.js";

@@ -1,0 +1,60 @@
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface EmulatorSettings {
+  /** Requests allowed per endpoint per window; null: never answer 429 for rate. */
+  rateLimit: RateLimit | null;
+  /** Makes `POST /api/v1/authn` answer MFA_REQUIRED for users with an active factor (a sign-on policy). */
+  mfaRequiredOnAuthn: boolean;
+  /** The next `count` API requests answer `status`: an outage, to test callers' error handling. */
+  failNext: { status: number; count: number } | null;
+}
+
+export type SettingsPatch = Partial<EmulatorSettings>;
+
+export const defaultSettings = (): EmulatorSettings => ({
+  rateLimit: null,
+  mfaRequiredOnAuthn: false,
+  failNext: null,
+});
+
+const isPositiveInteger = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) > 0;
+
+/** Checks a settings patch, also as received as JSON by `POST /__emulator/config`; throws a readable Error. */
+export function parseSettingsPatch(value: unknown): SettingsPatch {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error("settings must be an object");
+  }
+  const patch = value as Record<string, unknown>;
+  for (const key of Object.keys(patch)) {
+    if (!["rateLimit", "mfaRequiredOnAuthn", "failNext"].includes(key))
+      throw new Error(`unknown setting ${key}`);
+  }
+  const { rateLimit, mfaRequiredOnAuthn, failNext } = patch as Record<string, Record<string, unknown> | null>;
+  if (
+    rateLimit !== undefined &&
+    rateLimit !== null &&
+    !(isPositiveInteger(rateLimit.limit) && isPositiveInteger(rateLimit.windowSeconds))
+  ) {
+    throw new Error("rateLimit must be null or { limit, windowSeconds }, positive integers");
+  }
+  if (mfaRequiredOnAuthn !== undefined && typeof mfaRequiredOnAuthn !== "boolean") {
+    throw new Error("mfaRequiredOnAuthn must be a boolean");
+  }
+  if (
+    failNext !== undefined &&
+    failNext !== null &&
+    !(
+      isPositiveInteger(failNext.count) &&
+      isPositiveInteger(failNext.status) &&
+      failNext.status >= 400 &&
+      failNext.status <= 599
+    )
+  ) {
+    throw new Error("failNext must be null or { status: 400..599, count: a positive integer }");
+  }
+  return patch as SettingsPatch;
+}

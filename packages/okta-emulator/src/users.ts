@@ -1,0 +1,97 @@
+import { type Context, noContent, ok, type Route, record, text } from "./context.js";
+import { newUserId } from "./ids.js";
+import { notFound, validationFailed } from "./okta-errors.js";
+import type { StoredUser } from "./org.js";
+import { assertPasswordPolicy, hashPassword } from "./passwords.js";
+import { toUser } from "./shapes.js";
+
+const LOGIN_TAKEN = "login: An object with this field already exists in the current organization";
+/** The attributes Okta's default user profile requires. */
+const REQUIRED = ["firstName", "lastName", "email", "login"] as const;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function userOrThrow(context: Context, idOrLogin: string): StoredUser {
+  const user = context.org.userByIdOrLogin(idOrLogin);
+  if (!user) throw notFound(idOrLogin, "User");
+  return user;
+}
+
+function deactivate(context: Context, user: StoredUser): void {
+  const now = Date.now();
+  user.status = "DEPROVISIONED";
+  user.statusChanged = now;
+  user.lastUpdated = now;
+  // Okta ends a deactivated user's sessions.
+  context.org.endSessionsOf(user.id);
+}
+
+export const userRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/api/v1/users",
+    async handle(context, { body, query }) {
+      const profile = record(body.profile);
+      const missing = REQUIRED.filter((field) => !text(profile, field)?.trim());
+      const [first] = missing;
+      if (first) throw validationFailed(first, ...missing.map((f) => `${f}: The field cannot be left blank`));
+      const { firstName, lastName, email, login } = Object.fromEntries(
+        REQUIRED.map((field) => [field, text(profile, field) as string]),
+      ) as StoredUser["profile"];
+      if (!EMAIL.test(email)) throw validationFailed("email", "email: Does not match required pattern");
+      const password = text(record(record(body.credentials).password), "value");
+      if (password !== undefined) assertPasswordPolicy(password, { login, firstName, lastName });
+      if (context.org.userByLogin(login)) throw validationFailed("login", LOGIN_TAKEN);
+      const passwordHash = password === undefined ? undefined : await hashPassword(password);
+      // Checked again: another request may have taken the login while the password was hashed.
+      if (context.org.userByLogin(login)) throw validationFailed("login", LOGIN_TAKEN);
+
+      const now = Date.now();
+      const activate = query.get("activate") !== "false";
+      const status = !activate ? "STAGED" : passwordHash ? "ACTIVE" : "PROVISIONED";
+      const user: StoredUser = {
+        id: newUserId(),
+        status,
+        created: now,
+        activated: activate ? now : null,
+        statusChanged: activate ? now : null,
+        lastLogin: null,
+        lastUpdated: now,
+        passwordChanged: passwordHash ? now : null,
+        profile: { firstName, lastName, email, login },
+        passwordHash,
+      };
+      context.org.addUser(user);
+      return ok(toUser(user, context.url));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/users/{id}",
+    handle: (context, { params }) => ok(toUser(userOrThrow(context, params.id as string), context.url)),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/users/{id}/lifecycle/deactivate",
+    handle(context, { params }) {
+      const user = userOrThrow(context, params.id as string);
+      if (user.status !== "DEPROVISIONED") deactivate(context, user);
+      // Okta answers 200 with no body.
+      return { status: 200 };
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/users/{id}",
+    async handle(context, { params }) {
+      const user = userOrThrow(context, params.id as string);
+      // Okta deletes only a deactivated user; a first DELETE of any other deactivates it.
+      if (user.status !== "DEPROVISIONED") {
+        deactivate(context, user);
+      } else {
+        context.org.removeUser(user);
+        await context.codes.discard(user.id);
+      }
+      return noContent;
+    },
+  },
+];

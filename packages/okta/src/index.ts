@@ -1,0 +1,7 @@
+export {
+  createOktaProvider,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_PROFILE_CACHE_SECONDS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type OktaProviderOptions,
+} from "./okta-provider.js";
