@@ -21,6 +21,13 @@ const testRouter = router({
     throw new Error("internal detail that must not leak");
   }),
   nested: router({ ping: publicProcedure.query(() => "pong") }),
+  // A middleware of our own: this procedure takes tRPC's own call path.
+  guarded: publicProcedure
+    .use(({ next }) => next({ ctx: { checked: true } }))
+    .input(z.object({ n: z.number() }))
+    .output(z.object({ n: z.number(), checked: z.boolean() }))
+    .query(({ ctx, input }) => ({ n: input.n, checked: (ctx as { checked: boolean }).checked })),
+  badOutput: publicProcedure.output(z.object({ n: z.number() })).query(() => ({ n: "not a number" }) as never),
 });
 
 const app = Fastify();
@@ -65,6 +72,9 @@ const corpus: [string, string, RequestInit][] = [
   ["service error", "/refuse", { method: "POST", headers: json, body: "{}" }],
   ["unexpected error", "/crash", {}],
   ["unknown procedure", "/nothing", {}],
+  ["procedure with a middleware", `/guarded?input=${enc({ n: 7 })}`, {}],
+  ["procedure with a middleware, invalid input", `/guarded?input=${enc({ n: "7" })}`, {}],
+  ["output that fails its schema", "/badOutput", {}],
   ["batch of queries", `/echo,noInput,nested.ping?batch=1&input=${enc({ 0: { n: 5 } })}`, {}],
   [
     "batch, mixed outcomes",

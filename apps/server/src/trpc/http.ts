@@ -8,6 +8,7 @@ import {
 } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { toAuthError } from "../errors.js";
+import { createInvoker, type Procedure } from "./invoke.js";
 
 /**
  * tRPC's HTTP protocol (queries and mutations, single and batched, JSON), served
@@ -44,7 +45,8 @@ export async function trpcHttp<TRouter extends AnyRouter>(
 ) {
   const { router } = options;
   const config = router._def._config;
-  const procedures = router._def.procedures as Record<string, AnyProcedure | undefined>;
+  const procedures = router._def.procedures as Record<string, Procedure | undefined>;
+  const invokers = new Map(Object.entries(procedures).map(([path, procedure]) => [path, createInvoker(procedure as Procedure)]));
 
   const errorResult = (
     cause: unknown,
@@ -78,7 +80,8 @@ export async function trpcHttp<TRouter extends AnyRouter>(
         });
       }
       input = call.input();
-      const data = await procedure({
+      const invoke = invokers.get(call.path) ?? procedure;
+      const data = await invoke({
         path: call.path,
         getRawInput: async () => config.transformer.input.deserialize(input),
         ctx,
@@ -148,15 +151,6 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   app.get("/:path", handle);
   app.post("/:path", handle);
 }
-
-type AnyProcedure = ((opts: {
-  path: string;
-  getRawInput: () => Promise<unknown>;
-  ctx: unknown;
-  type: "query" | "mutation" | "subscription";
-  signal: AbortSignal | undefined;
-  batchIndex: number;
-}) => Promise<unknown>) & { _def: { type: "query" | "mutation" | "subscription" } };
 
 interface TrpcQuery {
   batch?: string;
