@@ -27,7 +27,9 @@ const testRouter = router({
     .input(z.object({ n: z.number() }))
     .output(z.object({ n: z.number(), checked: z.boolean() }))
     .query(({ ctx, input }) => ({ n: input.n, checked: (ctx as { checked: boolean }).checked })),
-  badOutput: publicProcedure.output(z.object({ n: z.number() })).query(() => ({ n: "not a number" }) as never),
+  badOutput: publicProcedure
+    .output(z.object({ n: z.number() }))
+    .query(() => ({ n: "not a number" }) as never),
 });
 
 const app = Fastify();

@@ -46,7 +46,9 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   const { router } = options;
   const config = router._def._config;
   const procedures = router._def.procedures as Record<string, Procedure | undefined>;
-  const invokers = new Map(Object.entries(procedures).map(([path, procedure]) => [path, createInvoker(procedure as Procedure)]));
+  const invokers = new Map(
+    Object.entries(procedures).map(([path, procedure]) => [path, createInvoker(procedure as Procedure)]),
+  );
 
   const errorResult = (
     cause: unknown,

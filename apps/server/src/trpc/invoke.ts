@@ -45,11 +45,14 @@ export function createInvoker(procedure: Procedure): (call: ProcedureCall) => Pr
   const { middlewares = [], inputs = [], output, resolver, meta } = procedure._def;
   const onlyBuiltIns = middlewares.every(
     (middleware) =>
-      middleware._type === "input" || middleware._type === "output" || middleware.name === "resolveMiddleware",
+      middleware._type === "input" ||
+      middleware._type === "output" ||
+      middleware.name === "resolveMiddleware",
   );
   const [input] = inputs;
   if (!onlyBuiltIns || !resolver || inputs.length > 1) return procedure;
-  if ((input !== undefined && !isSyncParser(input)) || (output !== undefined && !isSyncParser(output))) return procedure;
+  if ((input !== undefined && !isSyncParser(input)) || (output !== undefined && !isSyncParser(output)))
+    return procedure;
   const inputParser = input as SyncParser | undefined;
   const outputParser = output as SyncParser | undefined;
 
