@@ -72,10 +72,23 @@ async function json(url: string, path: string, body?: unknown): Promise<Record<s
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-/** Peak resident set of a process, from the kernel's high-water mark. */
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+/** Resident set of a process now, in MB. */
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
   return Number(line?.[1] ?? 0) / 1024;
+}
+
+/** Runs `work` while sampling the process's resident set; answers its result and the peak seen. */
+async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, number]> {
+  let peak = rssMb(pid);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 50);
+  try {
+    return [await work(), peak];
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 async function main() {
@@ -177,14 +190,17 @@ async function main() {
     ],
   ];
 
-  const rows: { name: string; rps: number; p50: number; p99: number; ratio: number }[] = [];
+  const rows: { name: string; rps: number; p50: number; p99: number; ratio: number; rss: number }[] = [];
   const bareRuns: LoadResult[] = [];
   const verifyAlone: number[] = [];
   for (const [name, settings] of endpoints) {
     const runs: LoadResult[] = [];
     const ceilings: LoadResult[] = [];
+    let rss = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      runs.push(await load(settings));
+      const [run, peak] = await withPeakRss(server.pid as number, () => load(settings));
+      runs.push(run);
+      rss = Math.max(rss, peak);
       ceilings.push(await load(bareLoad));
     }
     bareRuns.push(...ceilings);
@@ -198,6 +214,7 @@ async function main() {
       p50: median(runs.map((r) => r.p50)),
       p99: median(runs.map((r) => r.p99)),
       ratio: rps / median(ceilings.map((r) => r.requestsPerSecond)),
+      rss,
     });
     console.error(`measured ${name}`);
   }
@@ -206,7 +223,6 @@ async function main() {
     load(endpoints[0]?.[1] as LoadSettings),
     load({ ...(endpoints[4]?.[1] as LoadSettings), connections: 20 }),
   ]);
-  const rssMb = peakRssMb(server.pid as number);
 
   const passwordHash = await hash(person.password, {
     algorithm: 2,
@@ -221,17 +237,19 @@ async function main() {
 
   const bareMedian = median(bareRuns.map((r) => r.requestsPerSecond));
   const lines = [
-    `| endpoint | req/s | p50 ms | p99 ms | ratio to bare |`,
-    `|---|---:|---:|---:|---:|`,
-    `| bare Fastify route (same bytes as verify) | ${bareMedian.toFixed(0)} | ${median(bareRuns.map((r) => r.p50))} | ${median(bareRuns.map((r) => r.p99))} | 1.00 |`,
-    ...rows.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} |`),
+    `| endpoint | req/s | p50 ms | p99 ms | ratio to bare | peak RSS MB |`,
+    `|---|---:|---:|---:|---:|---:|`,
+    `| bare Fastify route (same bytes as verify) | ${bareMedian.toFixed(0)} | ${median(bareRuns.map((r) => r.p50))} | ${median(bareRuns.map((r) => r.p99))} | 1.00 | |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.rss.toFixed(0)} |`,
+    ),
     "",
     `- start-up to first answered request: ${startupMs.toFixed(0)} ms`,
-    `- peak RSS of the service (VmHWM, whole run): ${rssMb.toFixed(0)} MB`,
     `- argon2id verify (m=19 MiB, t=2, p=1) on one core: ${hashMs.toFixed(1)} ms, so ${(1000 / hashMs).toFixed(0)} logins/s per core, ${((2 * 1000) / hashMs).toFixed(0)}/s on both cores`,
     `- verify during a login storm (20 connections logging in): ${storm[0].requestsPerSecond.toFixed(0)} req/s, ${(storm[0].requestsPerSecond / median(verifyAlone)).toFixed(2)} of verify alone (${median(verifyAlone).toFixed(0)}); logins meanwhile ${storm[1].requestsPerSecond.toFixed(0)}/s`,
   ];
-  const header = `${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, ...), medians; autocannon in its own process.`;
+  const header = `Ratio: the endpoint's median over the median of the bare route's runs interleaved with it. Peak RSS: the service's resident set, sampled every 50 ms during that endpoint's load. ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, ...), medians; autocannon in its own process.`;
   console.log(`\n${header}\n\n${lines.join("\n")}`);
 
   if (process.argv.includes("--write")) {

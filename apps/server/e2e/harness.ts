@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { SmtpInbox } from "@authsvc/mail/testing";
 import { startOktaEmulator } from "@authsvc/okta-emulator";
-import { loadConfig } from "../src/config.js";
+import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
 
 /** A known secret, so that tests can forge tokens the way an attacker would try to. */
@@ -16,10 +16,21 @@ export type Provider = "embedded" | "okta";
 /** The acceptance suites run once per provider: the embedded directory, and Okta (the emulator, over the official SDK). */
 export const PROVIDERS: Provider[] = ["embedded", "okta"];
 
-const OKTA_TEST_TOKEN = "e2e-okta-api-token";
+/** Secrets the service is started with, so that tests can look for them where they must never be. */
+export const OKTA_TEST_TOKEN = "e2e-okta-api-token-0123456789";
+export const SMTP_TEST_PASSWORD = "e2e-smtp-password-0123456789";
+
+/**
+ * Every test calls from 127.0.0.1, so per-IP limits would count a whole suite as one client:
+ * they are off unless a test sets them (the security suites do). Per-account limits stay on.
+ */
+export const PER_IP_LIMITS_OFF: Record<string, string> = Object.fromEntries(
+  limitSettings("PER_IP").map((name) => [name, "off"]),
+);
 
 export interface RunningService {
   url: string;
+  config: Config;
   inbox: SmtpInbox;
   service: AuthServer;
   /** Every log line the service wrote. */
@@ -59,12 +70,13 @@ export async function startService(
     NODE_ENV: "test",
     PORT: "0",
     DATA_DIR: dataDir,
-    SMTP_URL: inbox.url,
+    SMTP_URL: withPassword(inbox.url),
     JWT_SECRET: TEST_JWT_SECRET,
     PUBLIC_URL: "http://auth.test",
     OTP_RESEND_SECONDS: "0",
     LOG_LEVEL: "info",
     LOG_REQUESTS: "true",
+    ...PER_IP_LIMITS_OFF,
     ...(okta ? { IDP: "okta", OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: OKTA_TEST_TOKEN } : {}),
     ...env,
   });
@@ -72,6 +84,7 @@ export async function startService(
   const address = await service.start();
   return {
     url: address.replace("0.0.0.0", "127.0.0.1"),
+    config,
     inbox,
     service,
     logs,
@@ -83,6 +96,24 @@ export async function startService(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The inbox's URL with credentials in it, as a production SMTP_URL has them (the inbox asks for none). */
+function withPassword(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  url.username = "e2e-mailer";
+  url.password = SMTP_TEST_PASSWORD;
+  return url.toString();
+}
+
+/** The names of the RATE_LIMIT_* settings, per IP or per account. */
+export function limitSettings(per: "PER_IP" | "PER_ACCOUNT"): string[] {
+  return ["LOGIN", "REGISTER", "CODE_SEND", "CODE_CHECK"].map((action) => `RATE_LIMIT_${action}_${per}`);
+}
+
+/** A six-digit code that is surely not the given one. */
+export function wrongCode(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 }
 
 let people = 0;
@@ -125,28 +156,53 @@ export async function call(
   };
 }
 
-/** A GET with a JSON body, as the original service's callers send it (fetch() cannot). */
-export async function getWithBody(url: string, path: string, body: unknown): Promise<Answer> {
-  const payload = JSON.stringify(body);
+/** What a raw request answered: its status, headers and body text. */
+export interface RawAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Any request as node:http sends it: any method, headers and body bytes, which fetch() refuses some of. */
+export function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string | Uint8Array } = {},
+): Promise<RawAnswer> {
+  const headers = { ...options.headers };
+  if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${url}${path}`, {
-      method: "GET",
-      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-    });
+    const request = httpRequest(`${url}${path}`, { method, headers });
     request.on("error", reject);
     request.on("response", async (response) => {
       let text = "";
       for await (const chunk of response) text += chunk;
-      const headers = new Headers(response.headers as Record<string, string>);
-      resolve({
-        status: response.statusCode ?? 0,
-        body: JSON.parse(text) as Record<string, unknown>,
-        headers,
-      });
+      const answerHeaders = new Headers(response.headers as Record<string, string>);
+      resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text });
     });
-    request.end(payload);
+    request.end(options.body);
   });
+}
+
+/** A GET with a JSON body, as the original service's callers send it (fetch() cannot). */
+export async function getWithBody(url: string, path: string, body: unknown): Promise<Answer> {
+  const { status, headers, text } = await rawRequest(url, "GET", path, {
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status, headers, body: JSON.parse(text) as Record<string, unknown> };
 }
 
 export const post = (url: string, path: string, body?: unknown, headers?: Record<string, string>) =>
   call(url, "POST", path, body, headers);
+
+/** One tRPC call over HTTP, as the typed client sends it, with the answer's status and headers. */
+export async function trpc(
+  url: string,
+  procedure: string,
+  input: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer & { body: { result?: { data: unknown }; error?: { data: Record<string, unknown> } } }> {
+  return call(url, "POST", `/trpc/${procedure}`, input ?? {}, headers);
+}

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_RATE_LIMITS } from "@authsvc/core";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
 
@@ -39,6 +41,14 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: "mysql://db/auth" }, "DATABASE_URL"],
     [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
     [{ SSO_REQUIRE_MFA: "maybe" }, "SSO_REQUIRE_MFA"],
+    [{ RATE_LIMIT_LOGIN_PER_IP: "10" }, 'RATE_LIMIT_LOGIN_PER_IP must be "LIMIT/SECONDS"'],
+    [{ RATE_LIMIT_CODE_SEND_PER_ACCOUNT: "0/60" }, "RATE_LIMIT_CODE_SEND_PER_ACCOUNT"],
+    [{ TRUST_PROXY: "the load balancer" }, "TRUST_PROXY"],
+    [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
+    [{ CORS_ORIGINS: "https://app.example.com/login" }, "CORS_ORIGINS"],
+    [{ PASSWORD_LOCKOUT_SECONDS: "60" }, "PASSWORD_LOCKOUT_SECONDS must be at least 900"],
+    [{ NODE_ENV: "production", JWT_SECRET: "a".repeat(64) }, "JWT_SECRET looks guessable"],
+    [{ NODE_ENV: "production", JWT_SECRET: "secret".repeat(8) }, "JWT_SECRET looks guessable"],
   ])("refuses %o with a message naming the variable", (env, expected) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(expected);
@@ -46,6 +56,52 @@ describe("loadConfig", () => {
 
   it("never repeats a secret's value in its message", () => {
     expect(() => loadConfig({ JWT_SECRET: "hunter2-hunter2" })).toThrow(/^(?!.*hunter2)/s);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "hunter2".repeat(6) })).toThrow(
+      /^(?!.*hunter2)/s,
+    );
+    expect(() => loadConfig({ SMTP_URL: "http://mailer:hunter2@mail:587" })).toThrow(/^(?!.*hunter2)/s);
+    expect(() => loadConfig({ IDP: "okta", OKTA_ORG_URL: "not a url", OKTA_API_TOKEN: "hunter2" })).toThrow(
+      /^(?!.*hunter2)/s,
+    );
+  });
+
+  it("takes a random JWT_SECRET in production", () => {
+    const secret = randomBytes(32).toString("base64");
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: secret }).jwtSecret).toBe(secret);
+  });
+
+  it("limits, trusts no proxy and allows no origin by default outside development", () => {
+    const production = loadConfig({ NODE_ENV: "production", JWT_SECRET: randomBytes(32).toString("hex") });
+    expect(production).toMatchObject({
+      rateLimits: DEFAULT_RATE_LIMITS,
+      trustProxy: false,
+      corsOrigins: [],
+      lockoutSeconds: 900,
+    });
+    const development = loadConfig({});
+    expect(development.corsOrigins).toHaveLength(1);
+    const [local] = development.corsOrigins as [RegExp];
+    expect(["http://localhost:5173", "http://127.0.0.1:3000"].every((o) => local.test(o))).toBe(true);
+    expect(["http://localhost.evil.io", "https://example.com"].some((o) => local.test(o))).toBe(false);
+  });
+
+  it("reads the limits, the trusted proxies and the allowed origins", () => {
+    const config = loadConfig({
+      RATE_LIMIT_LOGIN_PER_IP: "5/10",
+      RATE_LIMIT_CODE_CHECK_PER_ACCOUNT: "off",
+      TRUST_PROXY: "10.0.0.0/8, 127.0.0.1",
+      CORS_ORIGINS: "https://app.example.com, http://localhost:3000",
+      PASSWORD_LOCKOUT_SECONDS: "1800",
+    });
+    expect(config.rateLimits.login).toEqual({
+      perIp: { limit: 5, windowSeconds: 10 },
+      perAccount: DEFAULT_RATE_LIMITS.login.perAccount,
+    });
+    expect(config.rateLimits.codeCheck.perAccount).toBeNull();
+    expect(config.trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1"]);
+    expect(config.corsOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    expect(config.lockoutSeconds).toBe(1800);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
   });
 
   it("stops the process with one clear line and exit code 78", () => {

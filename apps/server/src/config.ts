@@ -1,8 +1,62 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { DEFAULT_RATE_LIMITS, type RateLimitRule, type RateLimits } from "@authsvc/core";
+import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { z } from "zod";
+import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
 
 const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** "LIMIT/SECONDS" (10/60: ten a minute) or "off". */
+const rateLimit = (fallback: RateLimitRule | null) =>
+  z
+    .string()
+    .regex(/^(off|[1-9]\d*\/[1-9]\d*)$/, 'must be "LIMIT/SECONDS" (e.g. 10/60) or "off"')
+    .optional()
+    .transform((value): RateLimitRule | null => {
+      if (value === undefined) return fallback;
+      if (value === "off") return null;
+      const [limit, windowSeconds] = value.split("/").map(Number) as [number, number];
+      return { limit, windowSeconds };
+    });
+/**
+ * Whose X-Forwarded-For to believe: "false" (the default: nobody's, the client is the peer),
+ * "true" (everyone's: only behind a proxy that overwrites the header), or the proxies'
+ * addresses and CIDR ranges, comma-separated (the safe choice behind a proxy).
+ */
+const trustProxy = z
+  .string()
+  .default("false")
+  .transform((value, ctx): boolean | string[] => {
+    if (value === "true" || value === "false") return value === "true";
+    const proxies = value.split(",").map((entry) => entry.trim());
+    for (const proxy of proxies) {
+      const [address = "", prefix] = proxy.split("/");
+      if (!isIP(address) || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) {
+        ctx.addIssue({ code: "custom", message: 'must be "true", "false", or IP addresses and CIDR ranges' });
+      }
+    }
+    return proxies;
+  });
+/** Browser origins allowed to call the service, comma-separated; each exactly an origin, no "*". */
+const origins = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const list = value
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    for (const origin of list) {
+      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+        ctx.addIssue({ code: "custom", message: "must list origins such as https://app.example.com" });
+      }
+    }
+    return list;
+  });
+/** Development's default: any page served from this machine. */
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
 /** The environment, validated once at start-up. Names and defaults are documented in the README. */
 const environment = z
@@ -37,6 +91,24 @@ const environment = z
     ERRORS_AS_200: flag.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_REQUESTS: flag.default(false),
+    TRUST_PROXY: trustProxy,
+    CORS_ORIGINS: origins,
+    RATE_LIMIT_LOGIN_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.login.perIp),
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: rateLimit(DEFAULT_RATE_LIMITS.login.perAccount),
+    RATE_LIMIT_REGISTER_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.register.perIp),
+    RATE_LIMIT_REGISTER_PER_ACCOUNT: rateLimit(DEFAULT_RATE_LIMITS.register.perAccount),
+    RATE_LIMIT_CODE_SEND_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.codeSend.perIp),
+    RATE_LIMIT_CODE_SEND_PER_ACCOUNT: rateLimit(DEFAULT_RATE_LIMITS.codeSend.perAccount),
+    RATE_LIMIT_CODE_CHECK_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.codeCheck.perIp),
+    RATE_LIMIT_CODE_CHECK_PER_ACCOUNT: rateLimit(DEFAULT_RATE_LIMITS.codeCheck.perAccount),
+    PASSWORD_LOCKOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(
+        DEFAULT_LOCKOUT_SECONDS,
+        `must be at least ${DEFAULT_LOCKOUT_SECONDS}: shorter locks let more guesses through than NIST allows`,
+      )
+      .default(DEFAULT_LOCKOUT_SECONDS),
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
@@ -64,6 +136,17 @@ const environment = z
     }
     if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "must be at least 32 bytes" });
+    } else if (
+      env.NODE_ENV === "production" &&
+      env.JWT_SECRET !== undefined &&
+      estimatedEntropyBits(env.JWT_SECRET) < MIN_SECRET_ENTROPY_BITS
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SECRET"],
+        message:
+          "looks guessable (repeats or runs of characters): use 32 random bytes, e.g. openssl rand -base64 32",
+      });
     }
   });
 
@@ -97,6 +180,13 @@ export interface Config {
   logLevel: Environment["LOG_LEVEL"];
   /** Two log lines per request cost as much as answering it: off unless asked for. */
   logRequests: boolean;
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client's IP. */
+  trustProxy: boolean | string[];
+  /** Origins a browser may call from; empty: none (no CORS headers at all). */
+  corsOrigins: (string | RegExp)[];
+  rateLimits: RateLimits;
+  /** How long ten failed passwords lock a login of the embedded directory. */
+  lockoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +236,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     errorsAs200: env.ERRORS_AS_200,
     logLevel: env.LOG_LEVEL,
     logRequests: env.LOG_REQUESTS,
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === "development" ? [LOCAL_ORIGIN] : []),
+    rateLimits: {
+      login: { perIp: env.RATE_LIMIT_LOGIN_PER_IP, perAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT },
+      register: { perIp: env.RATE_LIMIT_REGISTER_PER_IP, perAccount: env.RATE_LIMIT_REGISTER_PER_ACCOUNT },
+      codeSend: { perIp: env.RATE_LIMIT_CODE_SEND_PER_IP, perAccount: env.RATE_LIMIT_CODE_SEND_PER_ACCOUNT },
+      codeCheck: {
+        perIp: env.RATE_LIMIT_CODE_CHECK_PER_IP,
+        perAccount: env.RATE_LIMIT_CODE_CHECK_PER_ACCOUNT,
+      },
+    },
+    lockoutSeconds: env.PASSWORD_LOCKOUT_SECONDS,
   };
 }
 

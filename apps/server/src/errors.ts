@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import { AuthError, type ValidationDetail } from "@authsvc/core";
 
 interface FrameworkError {
@@ -35,6 +37,40 @@ export function toAuthError(error: unknown): AuthError {
     });
   }
   return new AuthError("SERVER_ERROR", "Something went wrong on our side");
+}
+
+/** The headers a refusal carries: Retry-After, and Okta's X-Rate-Limit-* when a rate limit refused. */
+export function errorHeaders(failure: AuthError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (failure.retryAfter !== undefined) headers["retry-after"] = String(failure.retryAfter);
+  if (failure.rateLimit) {
+    headers["x-rate-limit-limit"] = String(failure.rateLimit.limit);
+    headers["x-rate-limit-remaining"] = String(failure.rateLimit.remaining);
+    headers["x-rate-limit-reset"] = String(failure.rateLimit.reset);
+  }
+  return headers;
+}
+
+/**
+ * Requests Node cannot parse as HTTP never reach Fastify's handlers; they are answered here, in the
+ * service's error shape too, on a connection then closed (Fastify's default answers its own shape).
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, failure] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, new AuthError("PAYLOAD_TOO_LARGE", "The request's headers are too large")]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, new AuthError("VALIDATION_ERROR", "The request took too long to arrive", { details: [] })]
+        : [400, new AuthError("VALIDATION_ERROR", "The request is not valid HTTP", { details: [] })];
+  const body = JSON.stringify(failure.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** Context keys that describe the rule; others (value, invalids) may hold the password or code sent. */

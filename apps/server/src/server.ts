@@ -1,10 +1,13 @@
 import type { Writable } from "node:stream";
 import { AuthError } from "@authsvc/core";
-import Fastify, { type FastifyError, type FastifyReply, LogController } from "fastify";
+import cors from "@fastify/cors";
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Config } from "./config.js";
-import { toAuthError } from "./errors.js";
+import { answerClientError, errorHeaders, toAuthError } from "./errors.js";
+import { withJsonDepthLimit } from "./json-depth.js";
 import { loggerOptions } from "./logger.js";
 import { restRoutes } from "./rest/routes.js";
+import { securityHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
 import { trpcHttp } from "./trpc/http.js";
 import { type AppRouter, appRouter } from "./trpc/router.js";
@@ -20,9 +23,17 @@ export async function createServer(config: Config, options: { logStream?: Writab
     logger: { ...loggerOptions(config), ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
+    // request.ip: the peer unless TRUST_PROXY names proxies whose X-Forwarded-For to believe.
+    trustProxy: config.trustProxy,
+    clientErrorHandler: answerClientError,
   });
   // JSON only: a text/plain body would otherwise reach the operations as a string.
   server.removeContentTypeParser("text/plain");
+  const parseJson = server.getDefaultJsonParser("error", "error");
+  server.removeContentTypeParser("application/json");
+  server.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) =>
+    parseJson(request, body as string, withJsonDepthLimit(done)),
+  );
   const services = await createServices(config, server.log);
   const { ops } = services;
 
@@ -34,10 +45,23 @@ export async function createServer(config: Config, options: { logStream?: Writab
   server.setNotFoundHandler((_request, reply) => {
     sendError(reply, new AuthError("404", "No such endpoint"), config.errorsAs200);
   });
+  // Answers carry sessions, codes and tokens: no cache may keep them. Helmet's headers go on each too.
+  const everyAnswer = { ...securityHeaders(), "cache-control": "no-store" };
   server.addHook("onSend", async (_request, reply) => {
-    // Answers carry sessions, codes and tokens: no cache may keep them.
-    reply.header("cache-control", "no-store");
+    reply.headers(everyAnswer);
   });
+  // Browsers may call only from the listed origins; with none listed, no CORS header is ever sent.
+  if (config.corsOrigins.length > 0) {
+    await server.register(cors, {
+      origin: config.corsOrigins,
+      methods: ["GET", "POST"],
+      allowedHeaders: ["content-type", "authorization", "trpc-accept"],
+      exposedHeaders: ["retry-after", "x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"],
+      maxAge: 600,
+      // A preflight without its headers gets CORS's usual answer, not a plain-text 400.
+      strictPreflight: false,
+    });
+  }
 
   server.get("/healthz", async () => ({ status: "ok" }));
   server.get("/readyz", async (_request, reply) => {
@@ -54,7 +78,7 @@ export async function createServer(config: Config, options: { logStream?: Writab
   await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",
     router: appRouter,
-    createContext: () => ({ ops }),
+    createContext: (request: FastifyRequest, reply: FastifyReply) => ({ ops, request, reply }),
     maxBatchSize: TRPC_MAX_BATCH_SIZE,
     onError: ({ error, path }) => {
       if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
@@ -90,6 +114,6 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
 export type AuthServer = Awaited<ReturnType<typeof createServer>>;
 
 function sendError(reply: FastifyReply, failure: AuthError, errorsAs200: boolean): void {
-  if (failure.retryAfter !== undefined) reply.header("retry-after", String(failure.retryAfter));
+  reply.headers(errorHeaders(failure));
   reply.status(errorsAs200 ? 200 : failure.status).send(failure.toBody());
 }

@@ -8,6 +8,7 @@ import {
   MemoryStore,
   OneTimeCodes,
   type Operations,
+  RateLimiter,
   systemClock,
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
@@ -48,6 +49,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     store,
     clock: systemClock,
     idTokens,
+    limiter: new RateLimiter({ store, clock: systemClock, limits: config.rateLimits }),
     grantTtlSeconds: config.authCodeTtlSeconds,
     requireMfaForGrant: config.requireMfaForGrant,
   });
@@ -87,8 +89,10 @@ async function embeddedDirectory(config: Config, store: EphemeralStore, mailer: 
   return createDirectory({
     ...(config.postgresUrl ? { postgresUrl: config.postgresUrl } : { databaseFile: config.databaseFile }),
     codes,
+    store,
     clock: systemClock,
     orgUrl: config.publicUrl,
     sessionTtlSeconds: config.sessionTtlSeconds,
+    lockoutSeconds: config.lockoutSeconds,
   });
 }

@@ -43,6 +43,13 @@ export type ErrorBody =
   | ({ error: "OKTA_ERROR" } & Omit<OktaErrorBody, "errorLink">)
   | { error: Exclude<ErrorCode, "VALIDATION_ERROR" | "OKTA_ERROR">; message: string };
 
+/** Okta's X-Rate-Limit-* headers: the limit, what is left of it, and when it resets (Unix seconds). */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
 export class AuthError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -50,6 +57,8 @@ export class AuthError extends Error {
   readonly okta: OktaErrorBody | undefined;
   /** Seconds after which a retry may succeed (429 and 503). */
   readonly retryAfter: number | undefined;
+  /** The limit that refused the call (RATE_LIMITED), for the X-Rate-Limit-* headers. */
+  readonly rateLimit: RateLimitState | undefined;
 
   constructor(
     code: ErrorCode,
@@ -59,6 +68,7 @@ export class AuthError extends Error {
       details?: ValidationDetail[];
       okta?: OktaErrorBody;
       retryAfter?: number;
+      rateLimit?: RateLimitState;
     } = {},
   ) {
     super(message);
@@ -68,6 +78,7 @@ export class AuthError extends Error {
     this.details = options.details;
     this.okta = options.okta;
     this.retryAfter = options.retryAfter;
+    this.rateLimit = options.rateLimit;
   }
 
   /** The body both front doors send; never carries a stack or an internal message. */

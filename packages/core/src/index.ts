@@ -4,3 +4,4 @@ export * from "./memory-store.js";
 export * from "./one-time-codes.js";
 export * from "./operations/index.js";
 export * from "./ports.js";
+export * from "./rate-limiter.js";

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { AuthError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
-import { MAX_WRONG_TRIES_PER_CODE, OneTimeCodes } from "./one-time-codes.js";
+import {
+  MAX_WRONG_CODES_PER_USER,
+  MAX_WRONG_TRIES_PER_CODE,
+  OneTimeCodes,
+  WRONG_CODE_WINDOW_SECONDS,
+} from "./one-time-codes.js";
 import type { Mail, Mailer } from "./ports.js";
 
 class RecordingMailer implements Mailer {
@@ -21,7 +26,8 @@ class RecordingMailer implements Mailer {
 }
 
 function setup(resendIntervalSeconds = 0) {
-  let now = 1_700_000_000_000;
+  // The start of an hour: wrong-code windows are whole hours.
+  let now = 1_699_999_200_000;
   const clock = { now: () => now };
   const store = new MemoryStore(clock);
   const mailer = new RecordingMailer();
@@ -132,5 +138,57 @@ describe("OneTimeCodes", () => {
       code: "SERVICE_UNAVAILABLE",
     });
     expect(await oktaCode(codes.check("u1", "verification", code))).toBe("accepted");
+  });
+
+  describe("wrong codes per user, whatever the number of codes sent (better-auth#11162)", () => {
+    /** Resends and guesses wrong until the code is void, `codes` times over. */
+    async function guessAndResend(ctx: ReturnType<typeof setup>, codes: number) {
+      for (let round = 0; round < codes; round++) {
+        await ctx.codes.send("u1", "a@example.com", "verification");
+        const code = ctx.mailer.lastCode();
+        for (let i = 0; i < MAX_WRONG_TRIES_PER_CODE; i++) {
+          expect(await oktaCode(ctx.codes.check("u1", "verification", wrong(code)))).toBe("E0000068");
+        }
+      }
+    }
+    const voidedCodesForLock = MAX_WRONG_CODES_PER_USER / MAX_WRONG_TRIES_PER_CODE;
+
+    it(`refuses sends after ${voidedCodesForLock} voided codes, until the window ends`, async () => {
+      const ctx = setup();
+      await guessAndResend(ctx, voidedCodesForLock);
+      const refused = await ctx.codes.send("u1", "a@example.com", "verification").catch((e: AuthError) => e);
+      expect(refused).toMatchObject({
+        okta: { errorCode: "E0000047" },
+        retryAfter: WRONG_CODE_WINDOW_SECONDS,
+      });
+      expect(ctx.mailer.sent).toHaveLength(voidedCodesForLock);
+      ctx.advance(WRONG_CODE_WINDOW_SECONDS * 1000);
+      await ctx.codes.send("u1", "a@example.com", "verification");
+      expect(await oktaCode(ctx.codes.check("u1", "verification", ctx.mailer.lastCode()))).toBe("accepted");
+    });
+
+    it("refuses even the right code once the budget is spent on codes not yet void", async () => {
+      const ctx = setup();
+      const triesPerCode = MAX_WRONG_TRIES_PER_CODE - 1;
+      for (let spent = 0; spent < MAX_WRONG_CODES_PER_USER; spent += triesPerCode) {
+        await ctx.codes.send("u1", "a@example.com", "verification");
+        const code = ctx.mailer.lastCode();
+        for (let i = 0; i < Math.min(triesPerCode, MAX_WRONG_CODES_PER_USER - spent); i++) {
+          await ctx.codes.check("u1", "verification", wrong(code)).catch(() => undefined);
+        }
+      }
+      expect(await oktaCode(ctx.codes.check("u1", "verification", ctx.mailer.lastCode()))).toBe("E0000047");
+    });
+
+    it("does not count the right code, nor another user's wrong ones", async () => {
+      const ctx = setup();
+      await guessAndResend(ctx, voidedCodesForLock - 1);
+      for (let i = 0; i < MAX_WRONG_CODES_PER_USER; i++) {
+        await ctx.codes.send("u1", "a@example.com", "verification");
+        expect(await oktaCode(ctx.codes.check("u1", "verification", ctx.mailer.lastCode()))).toBe("accepted");
+      }
+      await ctx.codes.send("u2", "b@example.com", "verification");
+      expect(await oktaCode(ctx.codes.check("u2", "verification", ctx.mailer.lastCode()))).toBe("accepted");
+    });
   });
 });

@@ -1,11 +1,22 @@
 import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import { AuthError, oktaError } from "./errors.js";
+import { FixedWindow } from "./fixed-window.js";
 import type { Clock, EphemeralStore, Mailer } from "./ports.js";
 
 /** NIST SP 800-63B 5.1.3: out-of-band secrets of at least 6 decimal digits from an approved RNG. */
 export const CODE_DIGITS = 6;
 /** Wrong tries a single code survives; the sixth try is refused even with the right code. */
 export const MAX_WRONG_TRIES_PER_CODE = 5;
+/**
+ * Wrong codes one user may enter per window, across every code sent: a fresh code must not restore
+ * the budget, or guess, resend, guess again goes on for ever (better-auth#11162). Three codes' worth:
+ * the third voided code stops both checks and sends until the window ends. Concurrent checks of one
+ * code may pass it by MAX_WRONG_TRIES_PER_CODE - 1, and any hour spans at most two windows: at most
+ * 38 wrong codes per user per hour, which with the password lockout stays within the 100 failed
+ * attempts per account that NIST SP 800-63B 5.2.2 and OWASP ASVS 4.0 2.2.1 allow.
+ */
+export const MAX_WRONG_CODES_PER_USER = 15;
+export const WRONG_CODE_WINDOW_SECONDS = 3600;
 
 export type CodePurpose = "activation" | "verification";
 
@@ -33,7 +44,8 @@ const WRONG_PASSCODE = "Your passcode doesn't match our records. Please try agai
 
 /**
  * Email one-time codes for the embedded directory: one live code per user, a new
- * one voids the old, stored only as an HMAC, single use, five wrong tries at most.
+ * one voids the old, stored only as an HMAC, single use, five wrong tries at most,
+ * and MAX_WRONG_CODES_PER_USER wrong codes an hour whatever the number of codes.
  */
 export class OneTimeCodes {
   constructor(private readonly options: OneTimeCodeOptions) {}
@@ -41,6 +53,7 @@ export class OneTimeCodes {
   /** Mails a fresh code; the previous code stops working once the mail is sent. */
   async send(userId: string, email: string, purpose: CodePurpose): Promise<void> {
     const { store, mailer, clock, ttlSeconds, resendIntervalSeconds } = this.options;
+    await this.assertWrongCodeBudget(userId);
     const throttleKey = `otp-sent:${userId}`;
     if (
       resendIntervalSeconds > 0 &&
@@ -79,6 +92,7 @@ export class OneTimeCodes {
     if (!stored || stored.purpose !== purpose || stored.expiresAt <= clock.now()) {
       throw oktaError("E0000068", { causes: [WRONG_PASSCODE] });
     }
+    const budget = await this.assertWrongCodeBudget(userId);
     const tries = await store.increment(`otp-tries:${userId}:${stored.id}`, ttlSeconds * 1000);
     if (tries > MAX_WRONG_TRIES_PER_CODE) {
       throw oktaError("E0000047", {
@@ -88,7 +102,10 @@ export class OneTimeCodes {
     }
     const expected = Buffer.from(stored.hash, "hex");
     const given = Buffer.from(this.hash(userId, stored.id, code), "hex");
-    if (!timingSafeEqual(expected, given)) throw oktaError("E0000068", { causes: [WRONG_PASSCODE] });
+    if (!timingSafeEqual(expected, given)) {
+      await budget.increment(store);
+      throw oktaError("E0000068", { causes: [WRONG_PASSCODE] });
+    }
     // Of two concurrent checks of the same right code, only the one that takes it wins.
     if ((await store.take(codeKey(userId))) !== raw)
       throw oktaError("E0000068", { causes: [WRONG_PASSCODE] });
@@ -98,6 +115,19 @@ export class OneTimeCodes {
   /** Voids the user's live code, if any. */
   async discard(userId: string): Promise<void> {
     await this.options.store.delete(codeKey(userId));
+  }
+
+  /** The user's wrong-code window; E0000047 until it ends once the user spent its budget. */
+  private async assertWrongCodeBudget(userId: string): Promise<FixedWindow> {
+    const { store, clock } = this.options;
+    const budget = new FixedWindow(`otp-wrong:${userId}`, WRONG_CODE_WINDOW_SECONDS, clock.now());
+    if ((await budget.read(store)) >= MAX_WRONG_CODES_PER_USER) {
+      throw oktaError("E0000047", {
+        summary: "Too many wrong codes. Try again later.",
+        retryAfter: budget.secondsLeft,
+      });
+    }
+    return budget;
   }
 
   private hash(userId: string, codeId: string, code: string): string {

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  type EphemeralStore,
   type IdentityProvider,
   type NewUser,
   type OktaEmailFactor,
@@ -10,6 +11,7 @@ import {
   type PasswordCheck,
 } from "@authsvc/core";
 import { newFactorId, newSessionId, newSessionToken, newUserId } from "./ids.js";
+import { DEFAULT_LOCKOUT_SECONDS, PasswordLockout } from "./lockout.js";
 import { migrate } from "./migrations.js";
 import { notFound, validationFailed } from "./okta-errors.js";
 import {
@@ -29,6 +31,10 @@ import { SqliteDatabase } from "./sqlite-database.js";
 interface CommonOptions {
   codes: OneTimeCodes;
   clock: Clock;
+  /** Where failed passwords are counted (shared by instances over Redis). */
+  store: EphemeralStore;
+  /** How long ten failed passwords in a row lock a login; DEFAULT_LOCKOUT_SECONDS (15 minutes) unless set. */
+  lockoutSeconds?: number;
   /** Base of the `_links` hrefs, without a trailing slash (e.g. http://localhost:3000). */
   orgUrl: string;
   /** Okta's default: two hours. */
@@ -74,6 +80,7 @@ type CredentialsRow = {
 
 class EmbeddedDirectory implements IdentityProvider {
   private readonly sessionTtlMs: number;
+  private readonly lockout: PasswordLockout;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -81,6 +88,11 @@ class EmbeddedDirectory implements IdentityProvider {
     private readonly unknowableHash: string,
   ) {
     this.sessionTtlMs = (options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS) * 1000;
+    this.lockout = new PasswordLockout(
+      options.store,
+      options.clock,
+      options.lockoutSeconds ?? DEFAULT_LOCKOUT_SECONDS,
+    );
   }
 
   async createUser(user: NewUser): Promise<OktaUser> {
@@ -118,10 +130,22 @@ class EmbeddedDirectory implements IdentityProvider {
     return toOktaUser(row, this.options.orgUrl);
   }
 
+  /**
+   * E0000004 for a wrong password, an unknown login and a locked one alike, after the same steps:
+   * one argon2 verification (of a hash nobody knows the password of, for an unknown login), the lock
+   * read, and a failure counted, whether the login exists or is locked or not.
+   */
   async checkPassword(login: string, password: string): Promise<PasswordCheck> {
-    const row = await this.db.queryOne<CredentialsRow>(SQL.selectCredentials, { loginKey: loginKey(login) });
+    const key = loginKey(login);
+    const row = await this.db.queryOne<CredentialsRow>(SQL.selectCredentials, { loginKey: key });
     const matches = await verifyPassword(row?.password_hash ?? this.unknowableHash, password);
-    if (!row || !matches || row.status !== "ACTIVE") throw oktaError("E0000004");
+    // Read after the hash: a guess that was hashing while the tenth failure locked the login is refused too.
+    const locked = await this.lockout.isLocked(key);
+    if (!row || !matches || locked || row.status !== "ACTIVE") {
+      await this.lockout.recordFailure(key);
+      throw oktaError("E0000004");
+    }
+    await this.lockout.recordSuccess(key);
     await this.db.execute(SQL.recordLogin, { id: row.id, now: this.options.clock.now() });
     return {
       userId: row.id,

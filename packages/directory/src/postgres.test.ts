@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { AuthError, MemoryStore, OneTimeCodes, systemClock } from "@authsvc/core";
 import { TcpProxy } from "@authsvc/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDirectory } from "./directory.js";
+import { createDirectory, type DirectoryOptions } from "./directory.js";
 import { migrate } from "./migrations.js";
 import { MIGRATIONS } from "./sql.js";
 import { postgresBackend, type TestDatabase } from "./test-backends.js";
@@ -51,9 +51,11 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
   };
 }
 
-function codes() {
-  return new OneTimeCodes({
-    store: new MemoryStore(),
+/** A directory's options over `postgresUrl`, with core's real codes over a real memory store. */
+function optionsFor(postgresUrl: string): DirectoryOptions {
+  const store = new MemoryStore();
+  const codes = new OneTimeCodes({
+    store,
     mailer: new RecordingMailer(),
     clock: systemClock,
     ttlSeconds: 300,
@@ -61,6 +63,7 @@ function codes() {
     hashKey: new Uint8Array(32),
     serviceName: "Auth",
   });
+  return { postgresUrl, codes, store, clock: systemClock, orgUrl: "" };
 }
 
 describe.skipIf(!postgresBackend.available)("the directory on PostgreSQL", () => {
@@ -123,12 +126,7 @@ describe.skipIf(!postgresBackend.available)("the directory on PostgreSQL", () =>
     cleanups.push(() => silent.close());
     const url = atPort(postgresUrlOf(database), silent.port);
 
-    expectUnavailable(
-      await failure(() =>
-        createDirectory({ postgresUrl: url, codes: codes(), clock: systemClock, orgUrl: "" }),
-      ),
-      3000,
-    );
+    expectUnavailable(await failure(() => createDirectory(optionsFor(url))), 3000);
   });
 
   it("refuses to start with SERVICE_UNAVAILABLE when nothing listens", async () => {
@@ -136,11 +134,6 @@ describe.skipIf(!postgresBackend.available)("the directory on PostgreSQL", () =>
     await silent.close();
     const url = `postgres://postgres@127.0.0.1:${silent.port}/postgres`;
 
-    expectUnavailable(
-      await failure(() =>
-        createDirectory({ postgresUrl: url, codes: codes(), clock: systemClock, orgUrl: "" }),
-      ),
-      1000,
-    );
+    expectUnavailable(await failure(() => createDirectory(optionsFor(url))), 1000);
   });
 });

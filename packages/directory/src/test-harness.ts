@@ -91,6 +91,7 @@ export class Harness {
     return createDirectory({
       ...this.database.target,
       codes,
+      store: this.store,
       clock: this.clock,
       orgUrl: ORG_URL,
       ...options,

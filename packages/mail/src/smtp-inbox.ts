@@ -14,12 +14,20 @@ export interface ReceivedMail {
  */
 export class SmtpInbox {
   readonly received: ReceivedMail[] = [];
+  /** The users that logged in with SMTP AUTH (any password is accepted), for tests of SMTP_URL's credentials. */
+  readonly logins: string[] = [];
   private readonly waiters = new Set<() => void>();
   private readonly server: SMTPServer;
 
   private constructor() {
     this.server = new SMTPServer({
       authOptional: true,
+      // Loopback only: credentials in the clear hurt nobody, and a client with an SMTP_URL password can log in.
+      allowInsecureAuth: true,
+      onAuth: (auth, _session, callback) => {
+        this.logins.push(auth.username ?? "");
+        callback(null, { user: auth.username });
+      },
       disabledCommands: ["STARTTLS"],
       logger: false,
       onData: (stream, session, callback) => {

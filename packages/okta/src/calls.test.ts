@@ -5,6 +5,7 @@ import {
   MemoryStore,
   type OktaSession,
   type Operations,
+  RateLimiter,
   systemClock,
 } from "@authsvc/core";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -38,6 +39,7 @@ function operationsOver(idp: IdentityProvider): Operations {
       issuer: "http://test",
       audience: "authsvc",
     }),
+    limiter: new RateLimiter({ store, clock: systemClock }),
     grantTtlSeconds: 60,
     requireMfaForGrant: true,
   });

@@ -48,6 +48,7 @@ beforeEach(async () => {
   directory = await createDirectory({
     databaseFile: join(mkdtempSync(join(tmpdir(), "okta-parity-")), "directory.sqlite"),
     codes,
+    store,
     clock: systemClock,
     orgUrl: h.emulator.url,
   });

@@ -8,10 +8,14 @@ import { Redis, ReplyError } from "ioredis";
  *
  *   otp:<userId>                     the user's live one-time code (JSON, HMAC only)  OTP_TTL_SECONDS
  *   otp-tries:<userId>:<codeId>      wrong tries of that code (counter)               OTP_TTL_SECONDS
+ *   otp-wrong:<userId>:<window>      wrong codes of the user this hour (counter)      to the hour's end
  *   otp-sent:<userId>                resend throttle                                  OTP_RESEND_SECONDS
  *   grant:<sha256(code)>             an SSO authorization code's grant (JSON)         AUTH_CODE_TTL_SECONDS
  *   mfa-verified:<userId>            when the user last passed a code check (ms)      12 hours
  *   session-start:<sha256(session)>  when this service opened the session (ms)        12 hours
+ *   rate:<action>:<ip|account>:<sha256(who)>:<window>   calls in a rate-limit window  to the window's end
+ *   pw-failures:<sha256(login)>      failed passwords in a row (counter)              1 hour
+ *   pw-locked:<sha256(login)>        the login is locked out                          PASSWORD_LOCKOUT_SECONDS
  */
 
 export interface RedisStoreOptions {

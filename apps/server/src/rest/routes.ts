@@ -1,4 +1,4 @@
-import type { Operations } from "@authsvc/core";
+import type { Caller, Operations } from "@authsvc/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Joi from "joi";
 import {
@@ -20,13 +20,21 @@ function joiValidator({ schema }: { schema: Joi.Schema }) {
 export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operations }): Promise<void> {
   app.setValidatorCompiler(joiValidator);
 
-  const post = <T>(url: string, schema: Joi.Schema, run: (body: T) => Promise<unknown>) =>
-    app.post(url, { schema: { body: schema } }, (request) => run(request.body as T));
+  const post = <T>(
+    url: string,
+    schema: Joi.Schema,
+    run: (body: T, request: FastifyRequest) => Promise<unknown>,
+  ) => app.post(url, { schema: { body: schema } }, (request) => run(request.body as T, request));
+  // The rate-limited operations learn the caller's IP; the others are called as they were.
+  const limited =
+    <T>(operation: (body: T, caller: Caller) => Promise<unknown>) =>
+    (body: T, request: FastifyRequest) =>
+      operation(body, { clientIp: request.ip });
 
-  post("/register", registerBody, ops.register);
-  post("/activate", activateBody, ops.activate);
-  post("/login", loginBody, ops.login);
-  post("/mfa/verify", mfaVerifyBody, ops.verifyMfa);
+  post("/register", registerBody, limited(ops.register));
+  post("/activate", activateBody, limited(ops.activate));
+  post("/login", loginBody, limited(ops.login));
+  post("/mfa/verify", mfaVerifyBody, limited(ops.verifyMfa));
   post("/logout", sessionBody, ops.logout);
   post("/sso/grant", sessionBody, ops.issueAuthorizationCode);
   post("/sso/token", tokenBody, ops.exchangeCodeForToken);

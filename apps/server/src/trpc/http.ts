@@ -1,3 +1,4 @@
+import { AuthError } from "@authsvc/core";
 import {
   type AnyRouter,
   getErrorShape,
@@ -8,6 +9,7 @@ import {
 } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { toAuthError } from "../errors.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan, withJsonDepthLimit } from "../json-depth.js";
 import { createInvoker, type Procedure } from "./invoke.js";
 
 /**
@@ -23,7 +25,8 @@ import { createInvoker, type Procedure } from "./invoke.js";
  */
 export interface TrpcHttpOptions<TRouter extends AnyRouter> {
   router: TRouter;
-  createContext: () => inferRouterContext<TRouter>;
+  /** The request and reply: a procedure may read the caller's IP and set headers of the answer. */
+  createContext: (request: FastifyRequest, reply: FastifyReply) => inferRouterContext<TRouter>;
   onError?: (failure: { error: TRPCError; path: string | undefined }) => void;
   /** Most calls one batch may carry. */
   maxBatchSize: number;
@@ -103,7 +106,8 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   ) => {
     reply.header("vary", "trpc-accept, accept");
     const isBatch = request.query.batch === "1";
-    const paths = decodeURIComponent(request.params.path).split(",");
+    // Fastify has decoded the path already: decoding again would throw on a literal "%".
+    const paths = request.params.path.split(",");
     let answer: CallResult | CallResult[];
     if (request.headers["trpc-accept"] === "application/jsonl") {
       const refusal = new TRPCError({
@@ -119,7 +123,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
         undefined,
       );
     } else {
-      const ctx = options.createContext();
+      const ctx = options.createContext(request, reply);
       const calls: Call[] = isBatch
         ? paths.map((path, index) => ({ path, input: () => batchInput(readInputs(request), index) }))
         : [{ path: paths.join(","), input: () => readInputs(request) }];
@@ -137,7 +141,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     if (body === "") done(null, undefined);
-    else parseJson(request, body as string, done);
+    else parseJson(request, body as string, withJsonDepthLimit(done));
   });
   // Refusals before the handler (body not JSON, too large, wrong type) answer in tRPC's shape too.
   app.setErrorHandler((cause, request: FastifyRequest<{ Querystring: TrpcQuery }>, reply) => {
@@ -163,11 +167,17 @@ interface TrpcQuery {
 function readInputs(request: FastifyRequest<{ Querystring: TrpcQuery }>): unknown {
   if (request.method === "POST") return request.body ?? undefined;
   if (request.query.input === undefined) return undefined;
+  let input: unknown;
   try {
-    return JSON.parse(request.query.input);
+    input = JSON.parse(request.query.input);
   } catch (cause) {
     throw new TRPCError({ code: "PARSE_ERROR", message: "The input is not valid JSON", cause });
   }
+  if (nestsDeeperThan(input, MAX_JSON_DEPTH)) {
+    const cause = new AuthError("INVALID_JSON", `The input nests deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new TRPCError({ code: "BAD_REQUEST", cause });
+  }
+  return input;
 }
 
 function batchInput(inputs: unknown, index: number): unknown {

@@ -4,9 +4,13 @@ import { toAuthError } from "../errors.js";
 
 export interface Context {
   ops: Operations;
+  /** The HTTP exchange a call came in on; absent for in-process calls (createCaller). */
+  request?: { ip: string } | undefined;
+  reply?: { header(name: string, value: string): unknown } | undefined;
 }
 
-export type ServiceErrorData = ErrorBody & { httpStatus: number; path?: string };
+/** `retryAfter`: seconds to wait, as the Retry-After header says (a 429 or a 503). */
+export type ServiceErrorData = ErrorBody & { httpStatus: number; path?: string; retryAfter?: number };
 
 /** The service's error, whether an operation threw it or tRPC refused the input or the call. */
 function serviceError(error: TRPCError): AuthError {
@@ -55,6 +59,7 @@ const t = initTRPC.context<Context>().create({
       data: {
         ...failure.toBody(),
         httpStatus: failure.status,
+        ...(failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter }),
         ...(path === undefined ? {} : { path }),
         code: shape.data.code,
       },

@@ -1,8 +1,14 @@
+import type { Caller } from "../rate-limiter.js";
 import type { LoginAnswer, LoginInput, RegisterInput, SessionInput } from "../schemas.js";
 import { type OperationsContext, STEP_UP_TTL_MS, sessionStartKey } from "./context.js";
 
 /** Creates the user, enrols the email factor and mails the first code; leaves no user behind on failure. */
-export async function register(ctx: OperationsContext, input: RegisterInput): Promise<{ userId: string }> {
+export async function register(
+  ctx: OperationsContext,
+  input: RegisterInput,
+  caller: Caller = {},
+): Promise<{ userId: string }> {
+  await ctx.limiter.hit("register", caller, accountOf(input.email));
   const user = await ctx.idp.createUser(input);
   try {
     await ctx.idp.enrollEmailFactor(user.id);
@@ -14,7 +20,12 @@ export async function register(ctx: OperationsContext, input: RegisterInput): Pr
 }
 
 /** Until the email factor is active, answers only the user id and opens no session. */
-export async function login(ctx: OperationsContext, input: LoginInput): Promise<LoginAnswer> {
+export async function login(
+  ctx: OperationsContext,
+  input: LoginInput,
+  caller: Caller = {},
+): Promise<LoginAnswer> {
+  await ctx.limiter.hit("login", caller, accountOf(input.email));
   const check = await ctx.idp.checkPassword(input.email, input.password);
   if (!check.mfaActive) return { userId: check.userId };
   const session = await ctx.idp.createSession(check);
@@ -25,4 +36,9 @@ export async function login(ctx: OperationsContext, input: LoginInput): Promise<
 export async function logout(ctx: OperationsContext, input: SessionInput): Promise<{ success: true }> {
   await ctx.idp.endSession(input.sessionId);
   return { success: true };
+}
+
+/** Logins are case-insensitive: ADA@example.com and ada@example.com are one account to count. */
+function accountOf(email: string): string {
+  return email.toLowerCase();
 }

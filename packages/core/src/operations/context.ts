@@ -1,12 +1,15 @@
 import { createHash } from "node:crypto";
 import type { IdTokens } from "../id-tokens.js";
 import type { Clock, EphemeralStore, IdentityProvider } from "../ports.js";
+import type { RateLimiter } from "../rate-limiter.js";
 
 export interface OperationsContext {
   idp: IdentityProvider;
   store: EphemeralStore;
   clock: Clock;
   idTokens: IdTokens;
+  /** Limits login, registration, code sends and code checks, whichever door the call came through. */
+  limiter: RateLimiter;
   /** Lifetime of an SSO authorization code (AUTH_CODE_TTL_SECONDS, 60 by default). */
   grantTtlSeconds: number;
   /** Step-up rule: a grant needs a code checked after the session began (users with MFA active). */

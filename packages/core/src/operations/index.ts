@@ -1,10 +1,11 @@
+import type { Caller } from "../rate-limiter.js";
 import { login, logout, register } from "./auth.js";
 import type { OperationsContext } from "./context.js";
 import { activate, verifyMfa } from "./mfa.js";
 import { exchangeCodeForToken, issueAuthorizationCode, verifyIdToken } from "./sso.js";
 import { currentUser } from "./user.js";
 
-export type { OperationsContext } from "./context.js";
+export { digest, type OperationsContext } from "./context.js";
 export {
   activate,
   currentUser,
@@ -17,13 +18,16 @@ export {
   verifyMfa,
 };
 
-/** The operations bound to one context: what both front doors call. */
+/**
+ * The operations bound to one context: what both front doors call. The limited ones take the
+ * caller (its IP, when a door knows it); without one they are still limited per account.
+ */
 export function createOperations(ctx: OperationsContext) {
   return {
-    register: (input: Parameters<typeof register>[1]) => register(ctx, input),
-    activate: (input: Parameters<typeof activate>[1]) => activate(ctx, input),
-    login: (input: Parameters<typeof login>[1]) => login(ctx, input),
-    verifyMfa: (input: Parameters<typeof verifyMfa>[1]) => verifyMfa(ctx, input),
+    register: (input: Parameters<typeof register>[1], caller?: Caller) => register(ctx, input, caller),
+    activate: (input: Parameters<typeof activate>[1], caller?: Caller) => activate(ctx, input, caller),
+    login: (input: Parameters<typeof login>[1], caller?: Caller) => login(ctx, input, caller),
+    verifyMfa: (input: Parameters<typeof verifyMfa>[1], caller?: Caller) => verifyMfa(ctx, input, caller),
     logout: (input: Parameters<typeof logout>[1]) => logout(ctx, input),
     currentUser: (input: Parameters<typeof currentUser>[1]) => currentUser(ctx, input),
     issueAuthorizationCode: (input: Parameters<typeof issueAuthorizationCode>[1]) =>

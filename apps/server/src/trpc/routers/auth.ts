@@ -1,16 +1,17 @@
 import { loginAnswer, loginInput, registerInput, sessionInput, success, userIdAnswer } from "@authsvc/core";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { publicProcedure } from "../init.js";
+import { limitedProcedure } from "../limited.js";
 
 export const authRouter = {
-  register: publicProcedure
+  register: limitedProcedure
     .input(registerInput)
     .output(userIdAnswer)
-    .mutation(({ ctx, input }) => ctx.ops.register(input)),
-  login: publicProcedure
+    .mutation(({ ctx, input }) => ctx.ops.register(input, ctx.caller)),
+  login: limitedProcedure
     .input(loginInput)
     .output(loginAnswer)
-    .mutation(({ ctx, input }) => ctx.ops.login(input)),
+    .mutation(({ ctx, input }) => ctx.ops.login(input, ctx.caller)),
   logout: publicProcedure
     .input(sessionInput)
     .output(success)

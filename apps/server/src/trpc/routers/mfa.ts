@@ -1,14 +1,14 @@
 import { activateInput, mfaVerifyInput, success } from "@authsvc/core";
 import type { TRPCRouterRecord } from "@trpc/server";
-import { publicProcedure } from "../init.js";
+import { limitedProcedure } from "../limited.js";
 
 export const mfaRouter = {
-  activate: publicProcedure
+  activate: limitedProcedure
     .input(activateInput)
     .output(success)
-    .mutation(({ ctx, input }) => ctx.ops.activate(input)),
-  verify: publicProcedure
+    .mutation(({ ctx, input }) => ctx.ops.activate(input, ctx.caller)),
+  verify: limitedProcedure
     .input(mfaVerifyInput)
     .output(success)
-    .mutation(({ ctx, input }) => ctx.ops.verifyMfa(input)),
+    .mutation(({ ctx, input }) => ctx.ops.verifyMfa(input, ctx.caller)),
 } satisfies TRPCRouterRecord;
