@@ -24,6 +24,7 @@ import {
 } from "./okta-shapes.js";
 import { assertPasswordPolicy, hashPassword, hashUnknowablePassword, verifyPassword } from "./passwords.js";
 import { PostgresDatabase } from "./postgres-database.js";
+import { ReadCache } from "./read-cache.js";
 import { SQL } from "./sql.js";
 import { isConstraintViolation, type SqlDatabase } from "./sql-database.js";
 import { SqliteDatabase } from "./sqlite-database.js";
@@ -48,6 +49,10 @@ export type DirectoryOptions = CommonOptions &
 export const DEFAULT_SESSION_TTL_SECONDS = 7200;
 const AMR_PASSWORD = JSON.stringify(["pwd"]);
 const AMR_PASSWORD_AND_CODE = JSON.stringify(["pwd", "otp", "mfa"]);
+/** Sessions and users kept in memory (SQLite only); about 2 KB each. */
+const READ_CACHE_ENTRIES = 10_000;
+/** Longest a kept row is answered without reading it again. */
+const READ_CACHE_TTL_MS = 5_000;
 const LOGIN_TAKEN = "login: An object with this field already exists in the current organization";
 
 /**
@@ -81,6 +86,8 @@ type CredentialsRow = {
 class EmbeddedDirectory implements IdentityProvider {
   private readonly sessionTtlMs: number;
   private readonly lockout: PasswordLockout;
+  private readonly users: ReadCache<OktaUser>;
+  private readonly sessions: ReadCache<OktaSession>;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -88,6 +95,10 @@ class EmbeddedDirectory implements IdentityProvider {
     private readonly unknowableHash: string,
   ) {
     this.sessionTtlMs = (options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS) * 1000;
+    // PostgreSQL serves several instances, whose writes this one would not see: no cache there.
+    const cached = db.dialect === "sqlite" ? READ_CACHE_ENTRIES : 0;
+    this.users = new ReadCache(options.clock, cached, READ_CACHE_TTL_MS);
+    this.sessions = new ReadCache(options.clock, cached, READ_CACHE_TTL_MS);
     this.lockout = new PasswordLockout(
       options.store,
       options.clock,
@@ -121,13 +132,17 @@ class EmbeddedDirectory implements IdentityProvider {
 
   async deleteUser(userId: string): Promise<void> {
     const { changes } = await this.db.execute(SQL.deleteUser, { id: userId });
+    this.users.delete(userId);
+    this.sessions.clear();
     if (changes === 0) throw notFound(userId, "User");
   }
 
   async getUser(userId: string): Promise<OktaUser> {
+    const cached = this.users.get(userId);
+    if (cached) return cached;
     const row = await this.db.queryOne<UserRow>(SQL.selectUser, { id: userId });
     if (!row) throw notFound(userId, "User");
-    return toOktaUser(row, this.options.orgUrl);
+    return this.users.keep(userId, toOktaUser(row, this.options.orgUrl));
   }
 
   /**
@@ -147,6 +162,7 @@ class EmbeddedDirectory implements IdentityProvider {
     }
     await this.lockout.recordSuccess(key);
     await this.db.execute(SQL.recordLogin, { id: row.id, now: this.options.clock.now() });
+    this.users.delete(row.id);
     return {
       userId: row.id,
       login: row.login,
@@ -182,6 +198,7 @@ class EmbeddedDirectory implements IdentityProvider {
 
   async endSession(sessionId: string): Promise<void> {
     const ended = await this.db.queryOne<{ expires_at: number }>(SQL.deleteSession, { id: sessionId });
+    this.sessions.delete(sessionId);
     if (!ended || ended.expires_at <= this.options.clock.now()) throw notFound(sessionId, "Session");
   }
 
@@ -204,6 +221,7 @@ class EmbeddedDirectory implements IdentityProvider {
       if (isConstraintViolation(error, "foreign-key")) throw notFound(userId, "User");
       throw error;
     }
+    this.sessions.clear();
     // Nothing returned: a concurrent request activated the factor since it was read above.
     if (!factor) throw factorAlreadySetUp();
     return toOktaFactor(factor, user.email, this.options.orgUrl);
@@ -217,6 +235,8 @@ class EmbeddedDirectory implements IdentityProvider {
       userId,
       now: this.options.clock.now(),
     });
+    // Sessions carry whether the factor is active (mfaActive).
+    this.sessions.clear();
     if (!factor) throw notFound(userId, "Factor");
     return toOktaFactor(factor, pending.email, this.options.orgUrl);
   }
@@ -234,6 +254,7 @@ class EmbeddedDirectory implements IdentityProvider {
       now: this.options.clock.now(),
       amr: AMR_PASSWORD_AND_CODE,
     });
+    this.sessions.clear();
   }
 
   async ping(): Promise<void> {
@@ -245,9 +266,11 @@ class EmbeddedDirectory implements IdentityProvider {
   }
 
   private async liveSession(sessionId: string, now: number): Promise<OktaSession> {
+    const cached = this.sessions.get(sessionId);
+    if (cached && Date.parse(cached.expiresAt) > now) return cached;
     const row = await this.db.queryOne<SessionRow>(SQL.selectLiveSession, { id: sessionId, now });
     if (!row) throw notFound(sessionId, "Session");
-    return toOktaSession(row, this.options.orgUrl);
+    return this.sessions.keep(sessionId, toOktaSession(row, this.options.orgUrl));
   }
 
   private async factorOf(userId: string): Promise<FactorWithEmail> {
