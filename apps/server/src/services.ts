@@ -13,8 +13,6 @@ import {
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
-import { createOktaProvider } from "@authsvc/okta";
-import { createRedisStore } from "@authsvc/redis-store";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.js";
 import { loadSecrets, type Secrets } from "./secrets.js";
@@ -32,12 +30,15 @@ export interface Services {
 export async function createServices(config: Config, log: FastifyBaseLogger): Promise<Services> {
   const secrets = await loadSecrets(config);
   const store: EphemeralStore = config.redisUrl
-    ? await createRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix })
+    ? await (await import("@authsvc/redis-store")).createRedisStore({
+        url: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
+      })
     : new MemoryStore(systemClock);
   // With Okta, Okta mails the codes; the embedded directory has this service mail them.
   const mailer = config.okta ? undefined : developmentOrSmtpMailer(config, log);
   const idp = config.okta
-    ? createOktaProvider(config.okta)
+    ? await oktaProvider(config.okta)
     : await embeddedDirectory(config, store, mailer as Mailer, secrets);
   const idTokens = new IdTokens({
     secret: secrets.idTokenKey,
@@ -95,4 +96,13 @@ async function embeddedDirectory(config: Config, store: EphemeralStore, mailer: 
     sessionTtlSeconds: config.sessionTtlSeconds,
     lockoutSeconds: config.lockoutSeconds,
   });
+}
+
+/**
+ * Okta's SDK (like ioredis above and pg in the directory) is loaded only when used: it is a
+ * large part of the start-up time and memory otherwise.
+ */
+async function oktaProvider(okta: NonNullable<Config["okta"]>) {
+  const { createOktaProvider } = await import("@authsvc/okta");
+  return createOktaProvider(okta);
 }

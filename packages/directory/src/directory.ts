@@ -23,7 +23,6 @@ import {
   type UserRow,
 } from "./okta-shapes.js";
 import { assertPasswordPolicy, hashPassword, hashUnknowablePassword, verifyPassword } from "./passwords.js";
-import { PostgresDatabase } from "./postgres-database.js";
 import { ReadCache } from "./read-cache.js";
 import { SQL } from "./sql.js";
 import { isConstraintViolation, type SqlDatabase } from "./sql-database.js";
@@ -64,7 +63,8 @@ export async function createDirectory(options: DirectoryOptions): Promise<Identi
   const db =
     options.postgresUrl === undefined
       ? new SqliteDatabase(options.databaseFile)
-      : new PostgresDatabase(options.postgresUrl);
+      : // pg is loaded only for PostgreSQL: most deployments never need it.
+        new (await import("./postgres-database.js")).PostgresDatabase(options.postgresUrl);
   try {
     await migrate(db, options.clock.now());
     return new EmbeddedDirectory(db, options, unknowableHash);
