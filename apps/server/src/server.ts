@@ -47,8 +47,11 @@ export async function createServer(config: Config, options: { logStream?: Writab
   });
   // Answers carry sessions, codes and tokens: no cache may keep them. Helmet's headers go on each too.
   const everyAnswer = { ...securityHeaders(), "cache-control": "no-store" };
-  server.addHook("onSend", async (_request, reply) => {
+  // Set as the request arrives, so that every answer has them, errors and 404s included; a
+  // callback hook, not an async one, because it runs on every request.
+  server.addHook("onRequest", (_request, reply, done) => {
     reply.headers(everyAnswer);
+    done();
   });
   // Browsers may call only from the listed origins; with none listed, no CORS header is ever sent.
   if (config.corsOrigins.length > 0) {

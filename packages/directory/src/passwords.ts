@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { type Algorithm, hash, verify } from "@node-rs/argon2";
+import type { Algorithm } from "@node-rs/argon2";
+import { HashingThreads } from "./hashing-threads.js";
 import { validationFailed } from "./okta-errors.js";
 
 /**
  * argon2id at the first configuration of the OWASP Password Storage Cheat Sheet: 19 MiB of memory,
- * two passes, one lane. `hash` and `verify` run on the libuv pool, off the event loop.
+ * two passes, one lane. Hashing runs on threads of its own, off the event loop (hashing-threads.ts).
  */
 export const ARGON2ID_OWASP = {
   // Algorithm.Argon2id: a const enum, which isolatedModules cannot read from a declaration file.
@@ -22,26 +23,18 @@ export const ARGON2ID_OWASP = {
  */
 export const HASHING_CONCURRENCY = Math.max(1, availableParallelism() - 1);
 
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= HASHING_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
-  running += 1;
-  try {
-    return await work();
-  } finally {
-    running -= 1;
-    waiting.shift()?.();
-  }
-}
+let threads: HashingThreads | undefined;
+const hashing = () => {
+  threads ??= new HashingThreads(HASHING_CONCURRENCY);
+  return threads;
+};
 
 export function hashPassword(password: string): Promise<string> {
-  return limited(() => hash(password, ARGON2ID_OWASP));
+  return hashing().run("hash", [password, ARGON2ID_OWASP]);
 }
 
 export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return limited(() => verify(passwordHash, password));
+  return hashing().run("verify", [passwordHash, password]);
 }
 
 /**

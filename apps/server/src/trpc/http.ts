@@ -5,7 +5,6 @@ import {
   getTRPCErrorFromUnknown,
   type inferRouterContext,
   TRPCError,
-  transformTRPCResponse,
 } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { toAuthError } from "../errors.js";
@@ -52,6 +51,13 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   const invokers = new Map(
     Object.entries(procedures).map(([path, procedure]) => [path, createInvoker(procedure as Procedure)]),
   );
+
+  // What transformTRPCResponse does, without its per-call object spreads (see invoke.ts).
+  const serialize = (value: unknown) => config.transformer.output.serialize(value);
+  const onTheWire = (result: CallResult) =>
+    "error" in result
+      ? { error: serialize(result.error) }
+      : { result: { data: serialize(result.result.data) } };
 
   const errorResult = (
     cause: unknown,
@@ -133,7 +139,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
     reply
       .status(statusOf(answer))
       .header("content-type", "application/json")
-      .send(JSON.stringify(transformTRPCResponse(config, answer as never)));
+      .send(JSON.stringify(Array.isArray(answer) ? answer.map(onTheWire) : onTheWire(answer)));
   };
 
   // tRPC's httpLink sends a call without input as an empty JSON body; Fastify's own parser refuses that.
@@ -152,7 +158,10 @@ export async function trpcHttp<TRouter extends AnyRouter>(
     });
     const shaped = errorResult(error, undefined, undefined, undefined);
     const answer = request.query.batch === "1" ? [shaped] : shaped;
-    reply.status(statusOf(answer)).header("content-type", "application/json").send(JSON.stringify(answer));
+    reply
+      .status(statusOf(answer))
+      .header("content-type", "application/json")
+      .send(JSON.stringify(Array.isArray(answer) ? answer.map(onTheWire) : onTheWire(answer)));
   });
   app.get("/:path", handle);
   app.post("/:path", handle);
