@@ -69,6 +69,17 @@ async function json(url: string, path: string, body?: unknown): Promise<Record<s
   return answer;
 }
 
+/** The hand-written part of RESULTS.md (from "## Notes" on), which a new run keeps. */
+function keptNotes(): string {
+  try {
+    const text = readFileSync(join(root, "bench/RESULTS.md"), "utf8");
+    const start = text.indexOf("\n## Notes");
+    return start === -1 ? "" : text.slice(start);
+  } catch {
+    return "";
+  }
+}
+
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
@@ -253,6 +264,36 @@ async function main() {
     `- argon2id verify (m=19 MiB, t=2, p=1) on one core: ${hashMs.toFixed(1)} ms, so ${(1000 / hashMs).toFixed(0)} logins/s per core, ${((2 * 1000) / hashMs).toFixed(0)}/s on both cores`,
     `- verify during a login storm (20 connections logging in): ${storm[0].requestsPerSecond.toFixed(0)} req/s, ${(storm[0].requestsPerSecond / median(verifyAlone)).toFixed(2)} of verify alone (${median(verifyAlone).toFixed(0)}); logins meanwhile ${storm[1].requestsPerSecond.toFixed(0)}/s`,
   ];
+  const byName = (prefix: string) => rows.find((r) => r.name.startsWith(prefix)) as (typeof rows)[number];
+  const [restVerify, trpcVerify, user] = [
+    byName("REST POST /api/sso/verify"),
+    byName("tRPC"),
+    byName("REST GET"),
+  ];
+  const stormRatio = storm[0].requestsPerSecond / median(verifyAlone);
+  const target = (name: string, value: number, goal: number, atLeast: boolean, unit = "") => {
+    const met = atLeast ? value >= goal : value < goal;
+    const by = Math.abs(value - goal);
+    const shown = (n: number) => (unit ? `${n.toFixed(0)}${unit}` : n.toFixed(2));
+    return `| ${name} | ${atLeast ? "≥" : "<"} ${shown(goal)} | ${shown(value)} | ${met ? "met" : `missed by ${shown(by)}`} |`;
+  };
+  lines.push(
+    "",
+    "| target (issue 6) | goal | measured | |",
+    "|---|---|---|---|",
+    target("REST verify / bare", restVerify.ratio, 0.8, true),
+    target("tRPC verify / bare", trpcVerify.ratio, 0.7, true),
+    target("GET /api/user / bare", user.ratio, 0.6, true),
+    target("p99, verify and user", Math.max(restVerify.p99, trpcVerify.p99, user.p99), 20, false, " ms"),
+    target(
+      "peak RSS, verify and user loads",
+      Math.max(restVerify.rss, trpcVerify.rss, user.rss),
+      150,
+      false,
+      " MB",
+    ),
+    target("verify during a login storm / alone", stormRatio, 0.5, true),
+  );
   const header = `Ratio: the endpoint's median over the median of the bare route's runs interleaved with it. Peak RSS: the service's resident set, sampled every 50 ms during that endpoint's load. ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, ...), medians; autocannon in its own process.`;
   console.log(`\n${header}\n\n${lines.join("\n")}`);
 
@@ -261,7 +302,7 @@ async function main() {
     const date = new Date().toISOString().slice(0, 10);
     writeFileSync(
       join(root, "bench/RESULTS.md"),
-      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nReproduce: \`npm run bench\`.\n\n${lines.join("\n")}\n`,
+      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nReproduce: \`npm run bench\`.\n\n${lines.join("\n")}\n${keptNotes()}`,
     );
   }
 

@@ -75,6 +75,9 @@ describe.each(PROVIDERS)("typed client over %s", (provider) => {
       const badToken = await failure(client.sso.verify.query({ token: "a.b.c" }));
       expect(badToken.data).toMatchObject({ error: "INVALID_TOKEN", httpStatus: 401 });
       expect(badToken.message).toBe("The token is not valid");
+      // tRPC's own code follows the status, not tRPC's default for a thrown error.
+      expect(badToken.data?.code).toBe("UNAUTHORIZED");
+      expect(badToken.shape?.code).toBe(-32001);
 
       const badGrant = await failure(client.sso.token.mutate({ code: "no-such-code" }));
       expect(badGrant.data).toMatchObject({ error: "INVALID_GRANT", httpStatus: 400 });

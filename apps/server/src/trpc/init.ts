@@ -1,5 +1,6 @@
 import { AuthError, type ErrorBody, type Operations, type ValidationDetail } from "@authsvc/core";
 import { initTRPC, type TRPCError } from "@trpc/server";
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { toAuthError } from "../errors.js";
 
 export interface Context {
@@ -50,18 +51,35 @@ function zodDetail(issue: { message: string; path?: PropertyKey[]; code?: string
   };
 }
 
+/** The tRPC error key for each status the service answers. */
+const TRPC_KEY_BY_STATUS: Partial<Record<number, TRPC_ERROR_CODE_KEY>> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_SUPPORTED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "TOO_MANY_REQUESTS",
+  500: "INTERNAL_SERVER_ERROR",
+  503: "SERVICE_UNAVAILABLE",
+};
+
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, path }): typeof shape & { data: ServiceErrorData } {
     const failure = serviceError(error);
+    // tRPC names an error thrown by a procedure INTERNAL_SERVER_ERROR; ours carry their status.
+    const key = TRPC_KEY_BY_STATUS[failure.status] ?? shape.data.code;
     return {
       ...shape,
+      code: TRPC_ERROR_CODES_BY_KEY[key],
       message: failure.message,
       data: {
         ...failure.toBody(),
         httpStatus: failure.status,
         ...(failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter }),
         ...(path === undefined ? {} : { path }),
-        code: shape.data.code,
+        code: key,
       },
     };
   },
