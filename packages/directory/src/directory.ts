@@ -22,7 +22,8 @@ import {
   toOktaUser,
   type UserRow,
 } from "./okta-shapes.js";
-import { assertPasswordPolicy, hashPassword, hashUnknowablePassword, verifyPassword } from "./passwords.js";
+import { assertPasswordPolicy } from "./password-policy.js";
+import { hashPassword, hashUnknowablePassword, verifyPassword } from "./passwords.js";
 import { ReadCache } from "./read-cache.js";
 import { SQL } from "./sql.js";
 import { isConstraintViolation, type SqlDatabase } from "./sql-database.js";

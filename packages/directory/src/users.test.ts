@@ -1,6 +1,6 @@
 import { oktaUser } from "@authsvc/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PASSWORD_REQUIREMENTS_CAUSE } from "./passwords.js";
+import { PASSWORD_REQUIREMENTS_CAUSE } from "./password-policy.js";
 import { describeEachBackend } from "./test-backends.js";
 import { ada, Harness, ORG_URL, oktaFailure } from "./test-harness.js";
 

@@ -1,18 +1,4 @@
-import { randomBytes } from "node:crypto";
-
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-/** The largest multiple of 62 below 256: bytes from it up are dropped, so every character is equally likely. */
-const UNBIASED_LIMIT = 248;
-
-function randomBase62(length: number): string {
-  let id = "";
-  while (id.length < length) {
-    for (const byte of randomBytes(length + 8)) {
-      if (byte < UNBIASED_LIMIT && id.length < length) id += BASE62[byte % 62];
-    }
-  }
-  return id;
-}
+import { randomBase62 } from "@authsvc/directory/okta-rules";
 
 /** Okta's ids: a three-character type prefix ("00u" user, "emf" email factor, "00o" org) and 17 characters. */
 export const newUserId = () => `00u${randomBase62(17)}`;

@@ -1,6 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { validationFailed } from "./okta-errors.js";
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 const KEY_LENGTH = 32;
@@ -21,32 +20,4 @@ export async function verifyPassword(stored: string | undefined, password: strin
   const key = await scryptAsync(password, Buffer.from(saltHex ?? "", "hex"), KEY_LENGTH);
   const expected = Buffer.from(keyHex ?? "", "hex");
   return expected.length === KEY_LENGTH && timingSafeEqual(expected, key);
-}
-
-/** Okta's cause for a password its default policy refuses (same wording as packages/directory). */
-export const PASSWORD_REQUIREMENTS_CAUSE =
-  "password: Password requirements were not met. Password requirements: at least 8 characters, " +
-  "a lowercase letter, an uppercase letter, a number, no parts of your username, " +
-  "does not include your first name, does not include your last name.";
-
-const MIN_LENGTH = 8;
-/** Okta ignores shorter name parts (Al, Li, Bo): forbidding them would forbid too many passwords. */
-const MIN_FORBIDDEN_PART_LENGTH = 3;
-
-/** Okta's default password policy; throws E0000001 with Okta's cause when the password breaks it. */
-export function assertPasswordPolicy(
-  password: string,
-  user: { login: string; firstName: string; lastName: string },
-): void {
-  const lowered = password.toLowerCase();
-  const forbidden = [user.login.split("@")[0] ?? "", user.firstName, user.lastName]
-    .map((part) => part.trim().toLowerCase())
-    .filter((part) => part.length >= MIN_FORBIDDEN_PART_LENGTH);
-  const met =
-    [...password].length >= MIN_LENGTH &&
-    /\p{Ll}/u.test(password) &&
-    /\p{Lu}/u.test(password) &&
-    /\d/.test(password) &&
-    !forbidden.some((part) => lowered.includes(part));
-  if (!met) throw validationFailed("password", PASSWORD_REQUIREMENTS_CAUSE);
 }

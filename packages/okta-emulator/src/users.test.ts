@@ -1,6 +1,6 @@
+import { PASSWORD_REQUIREMENTS_CAUSE } from "@authsvc/directory/okta-rules";
 import type { Client } from "@okta/okta-sdk-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD_REQUIREMENTS_CAUSE } from "./passwords.js";
 import {
   createUser,
   type Harness,

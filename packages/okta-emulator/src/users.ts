@@ -1,8 +1,9 @@
+import { assertPasswordPolicy } from "@authsvc/directory/okta-rules";
 import { type Context, noContent, ok, type Route, record, text } from "./context.js";
 import { newUserId } from "./ids.js";
 import { notFound, validationFailed } from "./okta-errors.js";
 import type { StoredUser } from "./org.js";
-import { assertPasswordPolicy, hashPassword } from "./passwords.js";
+import { hashPassword } from "./passwords.js";
 import { toUser } from "./shapes.js";
 
 const LOGIN_TAKEN = "login: An object with this field already exists in the current organization";
