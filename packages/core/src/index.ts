@@ -5,3 +5,4 @@ export * from "./one-time-codes.js";
 export * from "./operations/index.js";
 export * from "./ports.js";
 export * from "./rate-limiter.js";
+export * from "./ttl-cache.js";

@@ -9,6 +9,7 @@ import {
   type OneTimeCodes,
   oktaError,
   type PasswordCheck,
+  TtlCache,
 } from "@authsvc/core";
 import { newFactorId, newSessionId, newSessionToken, newUserId } from "./ids.js";
 import { DEFAULT_LOCKOUT_SECONDS, PasswordLockout } from "./lockout.js";
@@ -24,7 +25,6 @@ import {
 } from "./okta-shapes.js";
 import { assertPasswordPolicy } from "./password-policy.js";
 import { hashPassword, hashUnknowablePassword, verifyPassword } from "./passwords.js";
-import { ReadCache } from "./read-cache.js";
 import { SQL } from "./sql.js";
 import { isConstraintViolation, type SqlDatabase } from "./sql-database.js";
 import { SqliteDatabase } from "./sqlite-database.js";
@@ -87,8 +87,14 @@ type CredentialsRow = {
 class EmbeddedDirectory implements IdentityProvider {
   private readonly sessionTtlMs: number;
   private readonly lockout: PasswordLockout;
-  private readonly users: ReadCache<OktaUser>;
-  private readonly sessions: ReadCache<OktaSession>;
+  /**
+   * The hot reads (a session on every `user.me`, its user) answered from memory. Only for
+   * SQLite, where one process owns the file and every write passes through this directory,
+   * which drops what a write changes; the TTL bounds what a second process on the same file
+   * (not supported) could see stale. Values are frozen: callers share them.
+   */
+  private readonly users: TtlCache<OktaUser>;
+  private readonly sessions: TtlCache<OktaSession>;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -98,8 +104,8 @@ class EmbeddedDirectory implements IdentityProvider {
     this.sessionTtlMs = (options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS) * 1000;
     // PostgreSQL serves several instances, whose writes this one would not see: no cache there.
     const cached = db.dialect === "sqlite" ? READ_CACHE_ENTRIES : 0;
-    this.users = new ReadCache(options.clock, cached, READ_CACHE_TTL_MS);
-    this.sessions = new ReadCache(options.clock, cached, READ_CACHE_TTL_MS);
+    this.users = new TtlCache(READ_CACHE_TTL_MS, cached, options.clock);
+    this.sessions = new TtlCache(READ_CACHE_TTL_MS, cached, options.clock);
     this.lockout = new PasswordLockout(
       options.store,
       options.clock,
@@ -143,7 +149,9 @@ class EmbeddedDirectory implements IdentityProvider {
     if (cached) return cached;
     const row = await this.db.queryOne<UserRow>(SQL.selectUser, { id: userId });
     if (!row) throw notFound(userId, "User");
-    return this.users.keep(userId, toOktaUser(row, this.options.orgUrl));
+    const user = deepFreeze(toOktaUser(row, this.options.orgUrl));
+    this.users.set(userId, user);
+    return user;
   }
 
   /**
@@ -271,7 +279,9 @@ class EmbeddedDirectory implements IdentityProvider {
     if (cached && Date.parse(cached.expiresAt) > now) return cached;
     const row = await this.db.queryOne<SessionRow>(SQL.selectLiveSession, { id: sessionId, now });
     if (!row) throw notFound(sessionId, "Session");
-    return this.sessions.keep(sessionId, toOktaSession(row, this.options.orgUrl));
+    const session = deepFreeze(toOktaSession(row, this.options.orgUrl));
+    this.sessions.set(sessionId, session);
+    return session;
   }
 
   private async factorOf(userId: string): Promise<FactorWithEmail> {
@@ -296,4 +306,10 @@ function loginKey(login: string): string {
 
 function factorAlreadySetUp() {
   return validationFailed("factorEnrollRequest", "factorType: A factor of this type is already set up.");
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value))
+    if (typeof child === "object" && child !== null) deepFreeze(child);
+  return Object.freeze(value);
 }

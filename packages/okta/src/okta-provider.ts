@@ -7,13 +7,13 @@ import {
   type OktaUser,
   oktaError,
   type PasswordCheck,
+  TtlCache,
 } from "@authsvc/core";
 import { Client } from "@okta/okta-sdk-nodejs";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
 import { type AuthnAnswer, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
 import { TimeBoundRequestExecutor } from "./request-executor.js";
-import { TtlCache } from "./ttl-cache.js";
 
 export interface OktaProviderOptions {
   /** The org's URL, e.g. https://example.okta.com. */

@@ -1,6 +1,9 @@
+import { type Clock, systemClock } from "./ports.js";
+
 /**
- * A small map whose entries expire, bounded so that a flood of distinct users cannot
- * grow it without limit (the oldest entry makes room). A TTL of 0 keeps nothing.
+ * A small in-process map whose entries expire, bounded so that a flood of distinct keys
+ * cannot grow it without limit (the oldest entry makes room). A TTL or size of 0 keeps
+ * nothing. For read caches inside one process; shared state belongs in the EphemeralStore.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
@@ -8,24 +11,25 @@ export class TtlCache<V> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt > Date.now()) return entry.value;
+    if (entry.expiresAt > this.clock.now()) return entry.value;
     this.entries.delete(key);
     return undefined;
   }
 
   set(key: string, value: V): void {
-    if (this.ttlMs <= 0) return;
+    if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresAt: Date.now() + this.ttlMs });
+    this.entries.set(key, { value, expiresAt: this.clock.now() + this.ttlMs });
   }
 
   delete(key: string): void {

@@ -1,35 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { ReadCache } from "./read-cache.js";
+import { afterEach, expect, it } from "vitest";
 import { describeEachBackend } from "./test-backends.js";
-import { ada, Harness, TestClock } from "./test-harness.js";
-
-describe("ReadCache", () => {
-  it("forgets entries after their time, and holds a bounded number", () => {
-    const clock = new TestClock();
-    const cache = new ReadCache<{ n: number }>(clock, 2, 1000);
-    cache.keep("a", { n: 1 });
-    cache.keep("b", { n: 2 });
-    cache.keep("c", { n: 3 });
-    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual([undefined, { n: 2 }, { n: 3 }]);
-    clock.advance(1000);
-    expect(cache.get("b")).toBeUndefined();
-  });
-
-  it("hands out values nobody can change", () => {
-    const cache = new ReadCache<{ profile: { name: string } }>(new TestClock(), 10, 1000);
-    const kept = cache.keep("a", { profile: { name: "Ada" } });
-    expect(() => {
-      kept.profile.name = "Eve";
-    }).toThrow(TypeError);
-    expect(cache.get("a")?.profile.name).toBe("Ada");
-  });
-
-  it("keeps nothing when it has no room", () => {
-    const cache = new ReadCache<{ n: number }>(new TestClock(), 0, 1000);
-    cache.keep("a", { n: 1 });
-    expect(cache.get("a")).toBeUndefined();
-  });
-});
+import { ada, Harness } from "./test-harness.js";
 
 describeEachBackend("reads answered from memory", (backend) => {
   let h: Harness;
@@ -52,6 +23,16 @@ describeEachBackend("reads answered from memory", (backend) => {
     await expect(h.directory.getSession(session.id)).rejects.toMatchObject({
       okta: { errorCode: "E0000007" },
     });
+  });
+
+  it("hands out users nobody can change for the next caller", async () => {
+    h = await Harness.start(backend);
+    const userId = await h.activeUser();
+    const user = await h.directory.getUser(userId);
+    expect(() => {
+      user.profile.firstName = "Eve";
+    }).toThrow(TypeError);
+    expect((await h.directory.getUser(userId)).profile.firstName).toBe(ada.firstName);
   });
 
   it("does not serve a remembered session past its expiry", async () => {

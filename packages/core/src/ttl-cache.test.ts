@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { TtlCache } from "./ttl-cache.js";
+
+function clock() {
+  let now = 0;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+describe("TtlCache", () => {
+  it("forgets an entry once its time is up", () => {
+    const time = clock();
+    const cache = new TtlCache<string>(1000, 10, time);
+    cache.set("a", "1");
+    time.advance(999);
+    expect(cache.get("a")).toBe("1");
+    time.advance(1);
+    expect(cache.get("a")).toBeUndefined();
+  });
+
+  it("makes room by dropping the oldest entry", () => {
+    const cache = new TtlCache<number>(1000, 2, clock());
+    cache.set("a", 1);
+    cache.set("b", 2);
+    cache.set("a", 3);
+    cache.set("c", 4);
+    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual([3, undefined, 4]);
+  });
+
+  it("keeps nothing with a TTL or a size of 0", () => {
+    for (const cache of [new TtlCache<number>(0), new TtlCache<number>(1000, 0)]) {
+      cache.set("a", 1);
+      expect(cache.get("a")).toBeUndefined();
+    }
+  });
+});
