@@ -1,22 +1,11 @@
-import { createServer, type Server, type Socket } from "node:net";
 import { AuthError, MemoryStore, OneTimeCodes, systemClock } from "@authsvc/core";
-import { TcpProxy } from "@authsvc/test-support";
+import { failureOf, silentServer, TcpProxy } from "@authsvc/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDirectory, type DirectoryOptions } from "./directory.js";
 import { migrate } from "./migrations.js";
 import { MIGRATIONS } from "./sql.js";
 import { postgresBackend, type TestDatabase } from "./test-backends.js";
 import { ada, Harness, RecordingMailer } from "./test-harness.js";
-
-/** The error a call failed with, and how long it took to fail. */
-async function failure(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now();
-  const error = await call().then(
-    () => new Error("expected the call to fail"),
-    (caught: unknown) => caught,
-  );
-  return { error, ms: performance.now() - start };
-}
 
 function expectUnavailable({ error, ms }: { error: unknown; ms: number }, withinMs: number) {
   expect(error).toBeInstanceOf(AuthError);
@@ -35,20 +24,6 @@ function atPort(url: string, port: number): string {
   moved.hostname = "127.0.0.1";
   moved.port = String(port);
   return moved.toString();
-}
-
-/** A server that accepts connections and never answers, like a hung or black-holed database. */
-async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 /** A directory's options over `postgresUrl`, with core's real codes over a real memory store. */
@@ -102,8 +77,8 @@ describe.skipIf(!postgresBackend.available)("the directory on PostgreSQL", () =>
     const { id } = await h.directory.createUser(ada);
 
     await proxy.stop();
-    expectUnavailable(await failure(() => h.directory.getUser(id)), 2500);
-    expectUnavailable(await failure(() => h.directory.ping()), 2500);
+    expectUnavailable(await failureOf(() => h.directory.getUser(id)), 2500);
+    expectUnavailable(await failureOf(() => h.directory.ping()), 2500);
 
     await proxy.start();
     await expect
@@ -126,7 +101,7 @@ describe.skipIf(!postgresBackend.available)("the directory on PostgreSQL", () =>
     cleanups.push(() => silent.close());
     const url = atPort(postgresUrlOf(database), silent.port);
 
-    expectUnavailable(await failure(() => createDirectory(optionsFor(url))), 3000);
+    expectUnavailable(await failureOf(() => createDirectory(optionsFor(url))), 3000);
   });
 
   it("refuses to start with SERVICE_UNAVAILABLE when nothing listens", async () => {
@@ -134,6 +109,6 @@ describe.skipIf(!postgresBackend.available)("the directory on PostgreSQL", () =>
     await silent.close();
     const url = `postgres://postgres@127.0.0.1:${silent.port}/postgres`;
 
-    expectUnavailable(await failure(() => createDirectory(optionsFor(url))), 1000);
+    expectUnavailable(await failureOf(() => createDirectory(optionsFor(url))), 1000);
   });
 });

@@ -1,22 +1,12 @@
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer } from "node:net";
 import { AuthError } from "@authsvc/core";
-import { TcpProxy } from "@authsvc/test-support";
+import { failureOf, silentServer, TcpProxy } from "@authsvc/test-support";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisStore, RedisStore } from "./redis-store.js";
 import { randomPrefix, redisUrl } from "./test-redis.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The error a call failed with, and how long it took to fail. */
-async function failure(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now();
-  const error = await call().then(
-    () => new Error("expected the call to fail"),
-    (caught: unknown) => caught,
-  );
-  return { error, ms: performance.now() - start };
-}
 
 function expectUnavailable({ error, ms }: { error: unknown; ms: number }) {
   expect(error).toBeInstanceOf(AuthError);
@@ -111,7 +101,7 @@ describe.skipIf(!redisUrl)("RedisStore over a real Redis", () => {
   it("reports an error that Redis answered as itself, not as an outage", async () => {
     const store = await open({ keyPrefix: randomPrefix() });
     await store.set("text", "not a number", 5000);
-    const { error } = await failure(() => store.increment("text", 5000));
+    const { error } = await failureOf(() => store.increment("text", 5000));
     expect(error).not.toBeInstanceOf(AuthError);
     expect(String(error)).toMatch(/not an integer/);
   });
@@ -125,10 +115,10 @@ describe.skipIf(!redisUrl)("RedisStore over a real Redis", () => {
       await store.set("kept", "v", 10_000);
 
       await proxy.stop();
-      expectUnavailable(await failure(() => store.get("kept")));
+      expectUnavailable(await failureOf(() => store.get("kept")));
       await sleep(300);
-      expectUnavailable(await failure(() => store.increment("n", 1000)));
-      expectUnavailable(await failure(() => store.ping()));
+      expectUnavailable(await failureOf(() => store.increment("n", 1000)));
+      expectUnavailable(await failureOf(() => store.ping()));
 
       await proxy.start();
       await store.ready(3000);
@@ -143,33 +133,29 @@ describe("RedisStore without a Redis", () => {
   it("fails every call within a second with SERVICE_UNAVAILABLE when nothing listens", async () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${await closedPort()}` });
     try {
-      expectUnavailable(await failure(() => store.get("k")));
+      expectUnavailable(await failureOf(() => store.get("k")));
       await sleep(300);
-      expectUnavailable(await failure(() => store.set("k", "v", 1000)));
-      expectUnavailable(await failure(() => store.setIfAbsent("k", "v", 1000)));
-      expectUnavailable(await failure(() => store.take("k")));
-      expectUnavailable(await failure(() => store.increment("k", 1000)));
-      expectUnavailable(await failure(() => store.delete("k")));
-      expectUnavailable(await failure(() => store.ping()));
-      expectUnavailable(await failure(() => store.ready(200)));
+      expectUnavailable(await failureOf(() => store.set("k", "v", 1000)));
+      expectUnavailable(await failureOf(() => store.setIfAbsent("k", "v", 1000)));
+      expectUnavailable(await failureOf(() => store.take("k")));
+      expectUnavailable(await failureOf(() => store.increment("k", 1000)));
+      expectUnavailable(await failureOf(() => store.delete("k")));
+      expectUnavailable(await failureOf(() => store.ping()));
+      expectUnavailable(await failureOf(() => store.ready(200)));
     } finally {
       await store.close();
     }
   });
 
   it("fails fast too when a server accepts connections but never answers", async () => {
-    const sockets: Socket[] = [];
-    const silent: Server = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const { port } = silent.address() as { port: number };
-    const store = new RedisStore({ url: `redis://127.0.0.1:${port}` });
+    const silent = await silentServer();
+    const store = new RedisStore({ url: `redis://127.0.0.1:${silent.port}` });
     try {
       await sleep(100);
-      expectUnavailable(await failure(() => store.get("k")));
+      expectUnavailable(await failureOf(() => store.get("k")));
     } finally {
       await store.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

@@ -1,1 +1,2 @@
+export { failureOf, silentServer } from "./outages.js";
 export { TcpProxy } from "./tcp-proxy.js";
