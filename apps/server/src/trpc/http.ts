@@ -130,9 +130,10 @@ export async function trpcHttp<TRouter extends AnyRouter>(
       );
     } else {
       const ctx = options.createContext(request, reply);
+      const inputs = once(() => readInputs(request));
       const calls: Call[] = isBatch
-        ? paths.map((path, index) => ({ path, input: () => batchInput(readInputs(request), index) }))
-        : [{ path: paths.join(","), input: () => readInputs(request) }];
+        ? paths.map((path, index) => ({ path, input: () => batchInput(inputs(), index) }))
+        : [{ path: paths.join(","), input: inputs }];
       const results = await Promise.all(calls.map((call, index) => callOne(request, call, index, ctx)));
       answer = isBatch ? results : (results[0] as CallResult);
     }
@@ -187,6 +188,22 @@ function readInputs(request: FastifyRequest<{ Querystring: TrpcQuery }>): unknow
     throw new TRPCError({ code: "BAD_REQUEST", cause });
   }
   return input;
+}
+
+/** Runs `read` at the first call only; later calls get its value, or its error again. */
+function once<T>(read: () => T): () => T {
+  let outcome: { value: T } | { error: unknown } | undefined;
+  return () => {
+    if (!outcome) {
+      try {
+        outcome = { value: read() };
+      } catch (error) {
+        outcome = { error };
+      }
+    }
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
+  };
 }
 
 function batchInput(inputs: unknown, index: number): unknown {
