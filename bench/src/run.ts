@@ -138,9 +138,9 @@ async function main() {
   await json(url, "/api/activate", { userId, otp: await inbox.nextCode(person.email, 0) });
   const session = await json(url, "/api/login", { email: person.email, password: person.password });
   await new Promise((r) => setTimeout(r, 5100));
-  await json(url, "/api/mfa/verify", { userId });
-  await json(url, "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1) });
   const sessionId = session.id as string;
+  await json(url, "/api/mfa/verify", { userId });
+  await json(url, "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1), sessionId });
   const { code } = (await json(url, "/api/sso/grant", { sessionId })) as { code: string };
   const { token } = (await json(url, "/api/sso/token", { code })) as { token: string };
   const verifyBytes = JSON.stringify(await json(url, "/api/sso/verify", { token }));

@@ -56,7 +56,7 @@ export async function startService(
           apiToken: OKTA_TEST_TOKEN,
           smtpUrl: inbox.url,
           otpTtlSeconds: Number(env.OTP_TTL_SECONDS ?? 300),
-          resendIntervalSeconds: 0,
+          resendIntervalSeconds: Number(env.OTP_RESEND_SECONDS ?? 0),
         })
       : undefined;
   const logs: string[] = [];

@@ -34,11 +34,22 @@ describe.each(PROVIDERS)("REST shim over %s", (provider) => {
   async function steppedUpSession(person = newPerson()) {
     const { userId } = await activatedPerson(person);
     const login = await post(svc.url, "/api/login", { email: person.email, password: person.password });
+    const sessionId = login.body.id as string;
+    await passCodeCheck(person, userId, sessionId);
+    return { person, userId, sessionId };
+  }
+
+  /** Asks for a code and enters it, naming the session (or none) the check is for. */
+  async function passCodeCheck(person: { email: string }, userId: string, sessionId?: string) {
     const seen = svc.inbox.mailsTo(person.email).length;
     await post(svc.url, "/api/mfa/verify", { userId });
     const otp = await svc.inbox.nextCode(person.email, seen);
-    expect((await post(svc.url, "/api/mfa/verify", { userId, otp })).body).toEqual({ success: true });
-    return { person, userId, sessionId: login.body.id as string };
+    const checked = await post(svc.url, "/api/mfa/verify", {
+      userId,
+      otp,
+      ...(sessionId ? { sessionId } : {}),
+    });
+    expect(checked.body).toEqual({ success: true });
   }
 
   describe("REST shim: the documented flow", () => {
@@ -83,7 +94,7 @@ describe.each(PROVIDERS)("REST shim over %s", (provider) => {
       await post(svc.url, "/api/mfa/verify", { userId });
       const mfaCode = await svc.inbox.nextCode(person.email, 1);
       expect(mfaCode).toMatch(/^\d{6}$/);
-      expect((await post(svc.url, "/api/mfa/verify", { userId, otp: mfaCode })).body).toEqual({
+      expect((await post(svc.url, "/api/mfa/verify", { userId, otp: mfaCode, sessionId })).body).toEqual({
         success: true,
       });
 
@@ -234,15 +245,87 @@ describe.each(PROVIDERS)("REST shim over %s", (provider) => {
   });
 
   describe("REST shim: single sign-on", () => {
-    it("asks for a code check before a grant (step-up), then grants", async () => {
+    const logIn = async (person: { email: string; password: string }) =>
+      (await post(svc.url, "/api/login", { email: person.email, password: person.password })).body
+        .id as string;
+
+    it("asks for a code check that names the session before a grant (step-up), then grants", async () => {
       const { person, userId } = await activatedPerson();
-      const login = await post(svc.url, "/api/login", { email: person.email, password: person.password });
-      const refused = await post(svc.url, "/api/sso/grant", { sessionId: login.body.id });
+      const sessionId = await logIn(person);
+      const refused = await post(svc.url, "/api/sso/grant", { sessionId });
       expect(refused).toMatchObject({ status: 403, body: { error: "MFA_REQUIRED" } });
-      await post(svc.url, "/api/mfa/verify", { userId });
-      const otp = await svc.inbox.nextCode(person.email, 1);
-      await post(svc.url, "/api/mfa/verify", { userId, otp });
-      expect((await post(svc.url, "/api/sso/grant", { sessionId: login.body.id })).status).toBe(200);
+      await passCodeCheck(person, userId);
+      const stillRefused = await post(svc.url, "/api/sso/grant", { sessionId });
+      expect(stillRefused).toMatchObject({ status: 403, body: { error: "MFA_REQUIRED" } });
+      await passCodeCheck(person, userId, sessionId);
+      expect((await post(svc.url, "/api/sso/grant", { sessionId })).status).toBe(200);
+    });
+
+    it("steps up only the session the check named: another session of the user stays refused", async () => {
+      const { person, userId } = await activatedPerson();
+      const attackers = await logIn(person);
+      const owners = await logIn(person);
+      await passCodeCheck(person, userId, owners);
+      expect((await post(svc.url, "/api/sso/grant", { sessionId: owners })).status).toBe(200);
+      const refused = await post(svc.url, "/api/sso/grant", { sessionId: attackers });
+      expect(refused).toMatchObject({ status: 403, body: { error: "MFA_REQUIRED" } });
+    });
+
+    it("refuses a check naming another user's session, as an unknown session, and marks nothing", async () => {
+      const ada = await activatedPerson();
+      const grace = await activatedPerson();
+      const adaSession = await logIn(ada.person);
+      const seen = svc.inbox.mailsTo(grace.person.email).length;
+      await post(svc.url, "/api/mfa/verify", { userId: grace.userId });
+      const otp = await svc.inbox.nextCode(grace.person.email, seen);
+      const foreign = await post(svc.url, "/api/mfa/verify", {
+        userId: grace.userId,
+        otp,
+        sessionId: adaSession,
+      });
+      const unknown = await post(svc.url, "/api/mfa/verify", {
+        userId: grace.userId,
+        otp,
+        sessionId: "nope",
+      });
+      for (const answer of [foreign, unknown]) {
+        expect(answer).toMatchObject({ status: 404, body: { error: "OKTA_ERROR", errorCode: "E0000007" } });
+        expect(answer.body.errorSummary).toBe("Not found: Resource not found: session (Session)");
+      }
+      const refused = await post(svc.url, "/api/sso/grant", { sessionId: adaSession });
+      expect(refused).toMatchObject({ status: 403, body: { error: "MFA_REQUIRED" } });
+      // The code was not spent on the refused checks: grace can still use it.
+      const graceSession = await logIn(grace.person);
+      const own = await post(svc.url, "/api/mfa/verify", {
+        userId: grace.userId,
+        otp,
+        sessionId: graceSession,
+      });
+      expect(own.body).toEqual({ success: true });
+    });
+
+    it("under SSO_REQUIRE_MFA=user, counts a check for every session the user opened before it", async () => {
+      const users = await startService({ SSO_REQUIRE_MFA: "user" }, provider);
+      try {
+        const person = newPerson();
+        const { userId } = (await post(users.url, "/api/register", person)).body as { userId: string };
+        await post(users.url, "/api/activate", { userId, otp: await users.inbox.nextCode(person.email, 0) });
+        const login = () => post(users.url, "/api/login", { email: person.email, password: person.password });
+        const older = (await login()).body.id;
+        await post(users.url, "/api/mfa/verify", { userId });
+        await post(users.url, "/api/mfa/verify", {
+          userId,
+          otp: await users.inbox.nextCode(person.email, 1),
+        });
+        const newer = (await login()).body.id;
+        expect((await post(users.url, "/api/sso/grant", { sessionId: older })).status).toBe(200);
+        expect(await post(users.url, "/api/sso/grant", { sessionId: newer })).toMatchObject({
+          status: 403,
+          body: { error: "MFA_REQUIRED" },
+        });
+      } finally {
+        await users.stop();
+      }
     });
 
     it("redeems a grant code once", async () => {

@@ -35,7 +35,8 @@ describe.each(PROVIDERS)("typed client over %s", (provider) => {
       expect(session).toMatchObject({ userId, status: "ACTIVE", mfaActive: true });
 
       await client.mfa.verify.mutate({ userId });
-      await client.mfa.verify.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 1) });
+      const otp = await svc.inbox.nextCode(person.email, 1);
+      await client.mfa.verify.mutate({ userId, otp, sessionId: session.id });
 
       const me = await client.user.me.query({ sessionId: session.id });
       expect(me).toMatchObject({ id: userId, profile: { email: person.email }, _links: expect.any(Object) });
@@ -48,6 +49,43 @@ describe.each(PROVIDERS)("typed client over %s", (provider) => {
       expect(await client.auth.logout.mutate({ sessionId: session.id })).toEqual({ success: true });
       const gone = await failure(client.user.me.query({ sessionId: session.id }));
       expect(gone.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000007", httpStatus: 404 });
+    });
+
+    it("steps up only the session a code check names, and refuses another user's session", async () => {
+      const activated = async () => {
+        const person = newPerson();
+        const { userId } = await client.auth.register.mutate(person);
+        await client.mfa.activate.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 0) });
+        const logIn = async () => {
+          const session = await client.auth.login.mutate({ email: person.email, password: person.password });
+          if (!("id" in session)) throw new Error("expected a session");
+          return session.id;
+        };
+        const code = async () => {
+          const seen = svc.inbox.mailsTo(person.email).length;
+          await client.mfa.verify.mutate({ userId });
+          return svc.inbox.nextCode(person.email, seen);
+        };
+        return { userId, logIn, code };
+      };
+      const ada = await activated();
+      const grace = await activated();
+      const attackers = await ada.logIn();
+      const owners = await ada.logIn();
+      const gracesSession = await grace.logIn();
+
+      const otp = await ada.code();
+      const foreign = await failure(
+        client.mfa.verify.mutate({ userId: ada.userId, otp, sessionId: gracesSession }),
+      );
+      expect(foreign.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000007", httpStatus: 404 });
+      await client.mfa.verify.mutate({ userId: ada.userId, otp, sessionId: owners });
+
+      expect(await client.sso.grant.mutate({ sessionId: owners })).toEqual({ code: expect.any(String) });
+      for (const sessionId of [attackers, gracesSession]) {
+        const refused = await failure(client.sso.grant.mutate({ sessionId }));
+        expect(refused.data).toMatchObject({ error: "MFA_REQUIRED", httpStatus: 403 });
+      }
     });
 
     it("answers a login before activation with the user id only", async () => {
@@ -113,7 +151,8 @@ describe.each(PROVIDERS)("typed client over %s", (provider) => {
       const session = await client.auth.login.mutate({ email: person.email, password: person.password });
       if (!("id" in session)) throw new Error("expected a session");
       await client.mfa.verify.mutate({ userId });
-      await post(svc.url, "/api/mfa/verify", { userId, otp: await svc.inbox.nextCode(person.email, 1) });
+      const mfaCode = await svc.inbox.nextCode(person.email, 1);
+      await post(svc.url, "/api/mfa/verify", { userId, otp: mfaCode, sessionId: session.id });
       const { code } = await client.sso.grant.mutate({ sessionId: session.id });
       const rest = await post(svc.url, "/api/sso/token", { code });
       expect(rest.status).toBe(200);

@@ -15,7 +15,7 @@ describe("loadConfig", () => {
       env: "development",
       otpTtlSeconds: 300,
       authCodeTtlSeconds: 60,
-      requireMfaForGrant: true,
+      stepUp: "session",
       errorsAs200: false,
       redisUrl: undefined,
       postgresUrl: undefined,

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { DEFAULT_RATE_LIMITS, type RateLimitRule, type RateLimits } from "@authsvc/core";
+import { DEFAULT_RATE_LIMITS, type RateLimitRule, type RateLimits, type StepUpRule } from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { z } from "zod";
 import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
@@ -55,6 +55,14 @@ const origins = z
     }
     return list;
   });
+/** "session" (the default), "user" or "false"; "true" and "1" mean "session", "0" means "false". */
+const stepUpRule = z
+  .enum(["session", "user", "false", "true", "1", "0"], 'must be "session", "user" or "false"')
+  .default("session")
+  .transform((value): StepUpRule => {
+    if (value === "user") return "user";
+    return value === "false" || value === "0" ? "off" : "session";
+  });
 /** Development's default: any page served from this machine. */
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -87,7 +95,7 @@ const environment = z
     OTP_RESEND_SECONDS: z.coerce.number().int().min(0).default(5),
     AUTH_CODE_TTL_SECONDS: seconds(60),
     SESSION_TTL_SECONDS: seconds(7200),
-    SSO_REQUIRE_MFA: flag.default(true),
+    SSO_REQUIRE_MFA: stepUpRule,
     ERRORS_AS_200: flag.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_REQUESTS: flag.default(false),
@@ -175,7 +183,8 @@ export interface Config {
   otpResendSeconds: number;
   authCodeTtlSeconds: number;
   sessionTtlSeconds: number;
-  requireMfaForGrant: boolean;
+  /** What an SSO grant needs of a session whose user has MFA active. */
+  stepUp: StepUpRule;
   errorsAs200: boolean;
   logLevel: Environment["LOG_LEVEL"];
   /** Two log lines per request cost as much as answering it: off unless asked for. */
@@ -232,7 +241,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     otpResendSeconds: env.OTP_RESEND_SECONDS,
     authCodeTtlSeconds: env.AUTH_CODE_TTL_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
-    requireMfaForGrant: env.SSO_REQUIRE_MFA,
+    stepUp: env.SSO_REQUIRE_MFA,
     errorsAs200: env.ERRORS_AS_200,
     logLevel: env.LOG_LEVEL,
     logRequests: env.LOG_REQUESTS,

@@ -52,7 +52,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     idTokens,
     limiter: new RateLimiter({ store, clock: systemClock, limits: config.rateLimits }),
     grantTtlSeconds: config.authCodeTtlSeconds,
-    requireMfaForGrant: config.requireMfaForGrant,
+    stepUp: config.stepUp,
   });
   return {
     ops,

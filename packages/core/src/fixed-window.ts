@@ -33,6 +33,11 @@ export class FixedWindow {
     return store.increment(this.key, this.resetAt - this.now);
   }
 
+  /** Takes one count back; once the window has ended there is nothing to take back. */
+  decrement(store: EphemeralStore): Promise<void> {
+    return store.decrement(this.key);
+  }
+
   /** The count so far, without counting. */
   async read(store: EphemeralStore): Promise<number> {
     return Number((await store.get(this.key)) ?? 0);

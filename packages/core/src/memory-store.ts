@@ -45,6 +45,11 @@ export class MemoryStore implements EphemeralStore {
     return count;
   }
 
+  async decrement(key: string): Promise<void> {
+    const entry = this.live(key);
+    if (entry) entry.value = String(Number(entry.value) - 1);
+  }
+
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
   }

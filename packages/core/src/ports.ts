@@ -79,6 +79,8 @@ export interface EphemeralStore {
   take(key: string): Promise<string | null>;
   /** Adds one and returns the new count; the TTL starts with the first increment. */
   increment(key: string, ttlMs: number): Promise<number>;
+  /** Takes back one count of `increment`, keeping the TTL; does nothing once the key is gone. */
+  decrement(key: string): Promise<void>;
   delete(key: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

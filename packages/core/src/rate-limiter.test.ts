@@ -18,7 +18,7 @@ function setup(limits = LIMITS) {
 }
 
 /** "ok", or the refusal's code with what the 429's headers would say. */
-async function outcome(call: Promise<void>) {
+async function outcome(call: Promise<unknown>) {
   try {
     await call;
     return "ok";
@@ -74,6 +74,26 @@ describe("RateLimiter", () => {
       Array.from({ length: 20 }, () => outcome(limiter.hit("login", {}, "ada@example.com"))),
     );
     expect(outcomes.filter((o) => o === "ok")).toHaveLength(3);
+  });
+
+  it("takes a call back from every window it was counted in, and from no other", async () => {
+    const { limiter } = setup();
+    const caller = { clientIp: "203.0.113.7" };
+    for (let i = 0; i < 3; i++) await limiter.hit("login", caller, "ada@example.com");
+    const fourth = limiter.hit("login", caller, "ada@example.com");
+    expect(await outcome(fourth)).toMatchObject({ code: "RATE_LIMITED" });
+    // The IP has spent four of its five (the refused call counts); a call taken back spends none.
+    await (await limiter.hit("login", caller, "grace@example.com")).takeBack();
+    await (await limiter.hit("login", caller, "grace@example.com")).takeBack();
+    expect(await outcome(limiter.hit("login", caller, "grace@example.com"))).toBe("ok");
+    expect(await outcome(limiter.hit("login", caller, "other@example.com"))).toMatchObject({
+      rateLimit: { limit: 5 },
+    });
+    expect(await outcome(limiter.hit("login", { clientIp: "203.0.113.8" }, "ada@example.com"))).toMatchObject(
+      {
+        rateLimit: { limit: 3 },
+      },
+    );
   });
 
   it("counts nothing for a limit that is off", async () => {

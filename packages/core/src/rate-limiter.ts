@@ -41,6 +41,12 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   codeCheck: { perIp: perMinute(60), perAccount: perMinute(10) },
 };
 
+/** A call the limiter counted. */
+export interface CountedCall {
+  /** Uncounts the call, in the windows it was counted in. */
+  takeBack(): Promise<void>;
+}
+
 /** Who calls an operation, as the front door knows it; an in-process caller may know no IP. */
 export interface Caller {
   clientIp?: string | undefined;
@@ -69,18 +75,27 @@ export class RateLimiter {
     this.limits = options.limits ?? DEFAULT_RATE_LIMITS;
   }
 
-  /** Counts one call; throws RATE_LIMITED (429) when the caller's IP or the account is over its limit. */
-  async hit(action: LimitedAction, caller: Caller, account: string): Promise<void> {
+  /**
+   * Counts one call; throws RATE_LIMITED (429) when the caller's IP or the account is over its limit.
+   * The answer takes the call back, for a call that turned out to do nothing the limit is about.
+   */
+  async hit(action: LimitedAction, caller: Caller, account: string): Promise<CountedCall> {
     const { perIp, perAccount } = this.limits[action];
     const counts = await Promise.all([
       perIp && caller.clientIp !== undefined ? this.count(`${action}:ip`, caller.clientIp, perIp) : null,
       perAccount ? this.count(`${action}:account`, account, perAccount) : null,
     ]);
+    const counted = counts.filter((count): count is Count => count !== null);
     // Of two exceeded limits, the one that lasts longer tells the caller when to come back.
-    const exceeded = counts
-      .filter((count): count is Count => count !== null && count.count > count.rule.limit)
+    const exceeded = counted
+      .filter((count) => count.count > count.rule.limit)
       .sort((a, b) => b.window.resetAt - a.window.resetAt)[0];
     if (exceeded) throw rateLimited(exceeded);
+    return {
+      takeBack: async () => {
+        await Promise.all(counted.map(({ window }) => window.decrement(this.options.store)));
+      },
+    };
   }
 
   private async count(scope: string, subject: string, rule: RateLimitRule): Promise<Count> {

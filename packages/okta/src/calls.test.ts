@@ -41,7 +41,7 @@ function operationsOver(idp: IdentityProvider): Operations {
     }),
     limiter: new RateLimiter({ store, clock: systemClock }),
     grantTtlSeconds: 60,
-    requireMfaForGrant: true,
+    stepUp: "session",
   });
 }
 

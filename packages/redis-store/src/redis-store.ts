@@ -39,8 +39,16 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
-/** The client with INCREMENT_SCRIPT defined on it (the constructor defines it). */
-type Client = Redis & { incrementWithTtl(key: string, ttlMs: number): Promise<number> };
+/** DECR only while the key lives: on an expired key, DECR would make a -1 that never expires. */
+const DECREMENT_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
+/** The client with the scripts above defined on it (the constructor defines them). */
+type Client = Redis & {
+  incrementWithTtl(key: string, ttlMs: number): Promise<number>;
+  decrementIfPresent(key: string): Promise<number>;
+};
 
 /** The ephemeral store shared by several instances of the service; every method is one atomic command. */
 export class RedisStore implements EphemeralStore {
@@ -69,6 +77,7 @@ export class RedisStore implements EphemeralStore {
     // Each failing call reports its own error; without a listener ioredis prints every failed reconnection.
     this.redis.on("error", () => undefined);
     this.redis.defineCommand("incrementWithTtl", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    this.redis.defineCommand("decrementIfPresent", { numberOfKeys: 1, lua: DECREMENT_SCRIPT });
   }
 
   get(key: string): Promise<string | null> {
@@ -92,6 +101,10 @@ export class RedisStore implements EphemeralStore {
 
   increment(key: string, ttlMs: number): Promise<number> {
     return this.call(() => this.redis.incrementWithTtl(this.prefix + key, milliseconds(ttlMs)));
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.call(() => this.redis.decrementIfPresent(this.prefix + key));
   }
 
   async delete(key: string): Promise<void> {

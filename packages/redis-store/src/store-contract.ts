@@ -99,6 +99,20 @@ export function ephemeralStoreContract(name: string, open: () => Promise<Ephemer
       expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     });
 
+    it("takes back a count with decrement, within the same window, and never revives an expired one", async () => {
+      await store.increment("n", 300);
+      await store.increment("n", 300);
+      await store.decrement("n");
+      expect(await store.get("n")).toBe("1");
+      expect(await store.increment("n", 300)).toBe(2);
+      await sleep(400);
+      await store.decrement("n");
+      await store.decrement("absent");
+      expect(await store.get("n")).toBeNull();
+      expect(await store.get("absent")).toBeNull();
+      expect(await store.increment("n", 300)).toBe(1);
+    });
+
     it("deletes a key, and nothing else; deleting an absent key is fine", async () => {
       await store.set("a", "1", 1000);
       await store.set("b", "2", 1000);

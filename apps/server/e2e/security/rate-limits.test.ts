@@ -162,6 +162,29 @@ describe.each(PROVIDERS)("rate limits over %s", (provider) => {
     expect(svc.inbox.mailsTo(person.email)).toHaveLength(4);
   });
 
+  it("does not count the sends the resend throttle refused (a double click) against the hourly limit", async () => {
+    const svc = await start({ OTP_RESEND_SECONDS: "1", RATE_LIMIT_CODE_SEND_PER_ACCOUNT: `3/${DAY}` });
+    const person = newPerson();
+    const { userId } = (await post(svc.url, "/api/register", person)).body as { userId: string };
+    await post(svc.url, "/api/activate", { userId, otp: await svc.inbox.nextCode(person.email, 0) });
+    const send = () => post(svc.url, "/api/mfa/verify", { userId });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+    await pause();
+    expect((await send()).status).toBe(200);
+    for (let click = 0; click < 6; click++) {
+      expect(await send()).toMatchObject({ status: 429, body: { errorCode: "E0000118" } });
+    }
+    await pause();
+    expect((await send()).status).toBe(200);
+    await pause();
+    expect((await send()).status).toBe(200);
+    await pause();
+    expectRateLimited(await send(), 3);
+    // The registration's code and the three sends: the throttled clicks mailed nothing.
+    expect(svc.inbox.mailsTo(person.email)).toHaveLength(4);
+  }, 20_000);
+
   it("limits code checks per account, whichever door", async () => {
     const svc = await start({ RATE_LIMIT_CODE_CHECK_PER_ACCOUNT: `2/${DAY}` });
     const person = newPerson();

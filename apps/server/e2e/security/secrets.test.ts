@@ -59,7 +59,7 @@ describe.each(PROVIDERS)("secrets over %s", (provider) => {
     const sessionId = login.body.id as string;
     secrets.push(sessionId);
     keep(await post(svc.url, "/api/mfa/verify", { userId }));
-    keep(await post(svc.url, "/api/mfa/verify", { userId, otp: await codeFor(person.email, 1) }));
+    keep(await post(svc.url, "/api/mfa/verify", { userId, otp: await codeFor(person.email, 1), sessionId }));
     keep(await call(svc.url, "GET", `/api/user?sessionId=${sessionId}`));
     keep(await call(svc.url, "GET", "/api/user", undefined, { authorization: `Bearer ${sessionId}` }));
     keep(await getWithBody(svc.url, "/api/user", { sessionId }));
@@ -88,7 +88,7 @@ describe.each(PROVIDERS)("secrets over %s", (provider) => {
     const session = await client.auth.login.mutate(person);
     const sessionId = "id" in session ? session.id : "";
     await client.mfa.verify.mutate({ userId });
-    await client.mfa.verify.mutate({ userId, otp: await codeFor(person.email, 1) });
+    await client.mfa.verify.mutate({ userId, otp: await codeFor(person.email, 1), sessionId });
     await client.user.me.query({ sessionId });
     const { code } = await client.sso.grant.mutate({ sessionId });
     const { token } = await client.sso.token.mutate({ code });

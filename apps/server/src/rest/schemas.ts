@@ -22,7 +22,7 @@ const body = (keys: Joi.PartialSchemaMap) => Joi.object(keys).required().options
 export const registerBody = body({ firstName: name, lastName: name, email, password });
 export const activateBody = body({ userId: id.required(), otp });
 export const loginBody = body({ email, password });
-export const mfaVerifyBody = body({ userId: id.required(), otp });
+export const mfaVerifyBody = body({ userId: id.required(), otp, sessionId: id });
 export const sessionBody = body({ sessionId: id.required() });
 export const tokenBody = body({ code: Joi.string().max(LIMITS.code).pattern(idPattern).required() });
 export const verifyBody = body({ token: Joi.string().max(LIMITS.token).required() });

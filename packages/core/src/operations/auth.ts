@@ -29,7 +29,10 @@ export async function login(
   const check = await ctx.idp.checkPassword(input.email, input.password);
   if (!check.mfaActive) return { userId: check.userId };
   const session = await ctx.idp.createSession(check);
-  await ctx.store.set(sessionStartKey(session.id), String(ctx.clock.now()), STEP_UP_TTL_MS);
+  // The `user` rule counts code checks after this moment; the `session` rule needs no start.
+  if (ctx.stepUp === "user") {
+    await ctx.store.set(sessionStartKey(session.id), String(ctx.clock.now()), STEP_UP_TTL_MS);
+  }
   return session;
 }
 

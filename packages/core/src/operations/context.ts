@@ -12,15 +12,29 @@ export interface OperationsContext {
   limiter: RateLimiter;
   /** Lifetime of an SSO authorization code (AUTH_CODE_TTL_SECONDS, 60 by default). */
   grantTtlSeconds: number;
-  /** Step-up rule: a grant needs a code checked after the session began (users with MFA active). */
-  requireMfaForGrant: boolean;
+  /** What a grant needs when the user has MFA active (SSO_REQUIRE_MFA). */
+  stepUp: StepUpRule;
 }
 
-/** How long a passed code check counts for the step-up rule; Okta's default session lives 2 hours. */
+/**
+ * - `session`: a code check that named this very session (mfa/verify with its sessionId).
+ * - `user`: a code check of the user since the session began, whichever session it named or none;
+ *   it lets a password-only session through once the real user passes her own check (SECURITY.md).
+ * - `off`: no check.
+ */
+export type StepUpRule = "session" | "user" | "off";
+
+/** How long a passed code check counts for the `user` rule; Okta's default session lives 2 hours. */
 export const STEP_UP_TTL_MS = 12 * 60 * 60 * 1000;
 
-export function stepUpKey(userId: string): string {
+/** The `user` rule's mark: when the user last passed a code check. */
+export function userStepUpKey(userId: string): string {
   return `mfa-verified:${userId}`;
+}
+
+/** The `session` rule's mark: this session passed a code check that named it. */
+export function sessionStepUpKey(sessionId: string): string {
+  return `mfa-verified-session:${digest(sessionId)}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { activate, verifyMfa } from "./mfa.js";
 import { exchangeCodeForToken, issueAuthorizationCode, verifyIdToken } from "./sso.js";
 import { currentUser } from "./user.js";
 
-export { digest, type OperationsContext } from "./context.js";
+export { digest, type OperationsContext, type StepUpRule } from "./context.js";
 export {
   activate,
   currentUser,

@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { AuthError } from "../errors.js";
 import type { IdTokenClaims } from "../id-tokens.js";
-import type { UserProfile } from "../ports.js";
+import type { OktaSession, UserProfile } from "../ports.js";
 import type { SessionInput, TokenInput, VerifyInput } from "../schemas.js";
-import { digest, type OperationsContext, sessionStartKey, stepUpKey } from "./context.js";
+import {
+  digest,
+  type OperationsContext,
+  sessionStartKey,
+  sessionStepUpKey,
+  userStepUpKey,
+} from "./context.js";
 
 /** 256 bits: above the 128 the design requires for grant codes. */
 const GRANT_CODE_BYTES = 32;
@@ -19,18 +25,13 @@ export async function issueAuthorizationCode(
   input: SessionInput,
 ): Promise<{ code: string }> {
   const session = await ctx.idp.getSession(input.sessionId);
-  if (ctx.requireMfaForGrant && session.mfaActive) {
-    const [verified, started] = await Promise.all([
-      ctx.store.get(stepUpKey(session.userId)),
-      ctx.store.get(sessionStartKey(session.id)),
-    ]);
-    const startedAt = started === null ? Date.parse(session.createdAt) : Number(started);
-    if (!(Number(verified ?? Number.NaN) >= startedAt)) {
-      throw new AuthError(
-        "MFA_REQUIRED",
-        "This session has not passed a code check yet: call mfa/verify with the emailed code first",
-      );
-    }
+  if (session.mfaActive && !(await hasSteppedUp(ctx, session))) {
+    throw new AuthError(
+      "MFA_REQUIRED",
+      ctx.stepUp === "session"
+        ? "This session has not passed a code check yet: call mfa/verify with the emailed code and this sessionId first"
+        : "This session has not passed a code check yet: call mfa/verify with the emailed code first",
+    );
   }
   const user = await ctx.idp.getUser(session.userId);
   const code = randomBytes(GRANT_CODE_BYTES).toString("base64url");
@@ -55,6 +56,23 @@ export async function verifyIdToken(
   input: VerifyInput,
 ): Promise<Readonly<IdTokenClaims>> {
   return ctx.idTokens.verify(input.token, ctx.clock.now());
+}
+
+async function hasSteppedUp(ctx: OperationsContext, session: OktaSession): Promise<boolean> {
+  switch (ctx.stepUp) {
+    case "off":
+      return true;
+    case "session":
+      return (await ctx.store.get(sessionStepUpKey(session.id))) !== null;
+    case "user": {
+      const [verified, started] = await Promise.all([
+        ctx.store.get(userStepUpKey(session.userId)),
+        ctx.store.get(sessionStartKey(session.id)),
+      ]);
+      const startedAt = started === null ? Date.parse(session.createdAt) : Number(started);
+      return Number(verified ?? Number.NaN) >= startedAt;
+    }
+  }
 }
 
 function grantKey(code: string): string {
