@@ -1,46 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { AuthError } from "./errors.js";
-import { MemoryStore } from "./memory-store.js";
 import {
   MAX_WRONG_CODES_PER_USER,
   MAX_WRONG_TRIES_PER_CODE,
-  OneTimeCodes,
   WRONG_CODE_WINDOW_SECONDS,
 } from "./one-time-codes.js";
-import type { Mail, Mailer } from "./ports.js";
-
-class RecordingMailer implements Mailer {
-  readonly sent: Mail[] = [];
-  failNext = false;
-  async send(mail: Mail) {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error("SMTP down");
-    }
-    this.sent.push(mail);
-  }
-  async close() {}
-  lastCode(): string {
-    return /code is: (\d{6})/.exec(this.sent.at(-1)?.text ?? "")?.[1] ?? "";
-  }
-}
+import { codesAtTestClock } from "./test-doubles.js";
 
 function setup(resendIntervalSeconds = 0) {
   // The start of an hour: wrong-code windows are whole hours.
-  let now = 1_699_999_200_000;
-  const clock = { now: () => now };
-  const store = new MemoryStore(clock);
-  const mailer = new RecordingMailer();
-  const codes = new OneTimeCodes({
-    store,
-    mailer,
-    clock,
-    ttlSeconds: 300,
-    resendIntervalSeconds,
-    hashKey: new Uint8Array(32).fill(7),
-    serviceName: "Test",
-  });
-  return { codes, mailer, store, advance: (ms: number) => (now += ms) };
+  return codesAtTestClock(1_699_999_200_000, resendIntervalSeconds);
 }
 
 async function oktaCode(promise: Promise<unknown>): Promise<string | undefined> {

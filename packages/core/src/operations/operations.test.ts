@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { AuthError } from "../errors.js";
+import { IdTokens } from "../id-tokens.js";
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "../rate-limiter.js";
+import { codesAtTestClock, FakeIdentityProvider } from "../test-doubles.js";
+import type { StepUpRule } from "./context.js";
+import { createOperations } from "./index.js";
+
+const ada = { firstName: "Ada", lastName: "Lovelace", email: "ada@example.com", password: "Correct-Horse-9" };
+const grace = {
+  firstName: "Grace",
+  lastName: "Hopper",
+  email: "grace@example.com",
+  password: "Cobol-1959-x",
+};
+
+/** The nine operations over memory: a fake provider, the real codes, store, limiter and tokens. */
+function setup(options: { stepUp?: StepUpRule; resendSeconds?: number; limits?: RateLimits } = {}) {
+  // The start of a day: every limiter window starts with the test.
+  const { codes, mailer, store, clock, advance } = codesAtTestClock(1_700_006_400_000, options.resendSeconds);
+  const ops = createOperations({
+    idp: new FakeIdentityProvider(codes, clock),
+    store,
+    clock,
+    idTokens: new IdTokens({
+      secret: new Uint8Array(32).fill(9),
+      issuer: "http://auth.test",
+      audience: "app",
+    }),
+    limiter: new RateLimiter({ store, clock, limits: options.limits ?? DEFAULT_RATE_LIMITS }),
+    grantTtlSeconds: 60,
+    stepUp: options.stepUp ?? "session",
+  });
+  return { ops, mailer, advance };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+/** Registers and activates a person; answers their user id and a way to log in. */
+async function activated({ ops, mailer }: Setup, person = ada) {
+  const { userId } = await ops.register(person);
+  await ops.activate({ userId, otp: mailer.lastCode() });
+  const logIn = async () => {
+    const session = await ops.login({ email: person.email, password: person.password });
+    if (!("id" in session)) throw new Error("expected a session");
+    return session.id;
+  };
+  const mailedCode = async () => {
+    await ops.verifyMfa({ userId });
+    return mailer.lastCode();
+  };
+  return { userId, logIn, mailedCode };
+}
+
+/** The service's code of a refusal, with Okta's code for OKTA_ERROR. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AuthError) return error.okta?.errorCode ?? error.code;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("the operations, below any door", () => {
+  it("run the documented flow: register, activate, login, code check, user, grant, token, verify, logout", async () => {
+    const s = setup();
+    const { userId } = await s.ops.register(ada);
+    expect(s.mailer.sent.map((mail) => mail.to)).toEqual([ada.email]);
+    expect(await s.ops.login({ email: ada.email, password: ada.password })).toEqual({ userId });
+
+    await s.ops.activate({ userId, otp: s.mailer.lastCode() });
+    const session = await s.ops.login({ email: ada.email, password: ada.password });
+    if (!("id" in session)) throw new Error("expected a session");
+    await s.ops.verifyMfa({ userId });
+    await s.ops.verifyMfa({ userId, otp: s.mailer.lastCode(), sessionId: session.id });
+
+    expect(await s.ops.currentUser({ sessionId: session.id })).toMatchObject({ id: userId });
+    const { code } = await s.ops.issueAuthorizationCode({ sessionId: session.id });
+    const { token } = await s.ops.exchangeCodeForToken({ code });
+    expect(await s.ops.verifyIdToken({ token })).toMatchObject({ sub: userId, email: ada.email, aud: "app" });
+    expect(await s.ops.logout({ sessionId: session.id })).toEqual({ success: true });
+    expect(await refusal(s.ops.currentUser({ sessionId: session.id }))).toBe("E0000007");
+  });
+
+  it("leaves no user behind when the first code cannot be mailed", async () => {
+    const s = setup();
+    s.mailer.failNext = true;
+    expect(await refusal(s.ops.register(ada))).toBe("SERVICE_UNAVAILABLE");
+    expect(await s.ops.register(ada)).toEqual({ userId: expect.any(String) });
+  });
+
+  it("voids the old activation code when a fresh one is asked for", async () => {
+    const s = setup();
+    const { userId } = await s.ops.register(ada);
+    const first = s.mailer.lastCode();
+    await s.ops.activate({ userId });
+    expect(await refusal(s.ops.activate({ userId, otp: first }))).toBe("E0000068");
+    expect(await s.ops.activate({ userId, otp: s.mailer.lastCode() })).toEqual({ success: true });
+  });
+
+  describe("step-up (SSO_REQUIRE_MFA=session, the default)", () => {
+    it("grants only to the session a passed code check named", async () => {
+      const s = setup();
+      const person = await activated(s);
+      const attackers = await person.logIn();
+      const owners = await person.logIn();
+      expect(await refusal(s.ops.issueAuthorizationCode({ sessionId: owners }))).toBe("MFA_REQUIRED");
+
+      await s.ops.verifyMfa({ userId: person.userId, otp: await person.mailedCode(), sessionId: owners });
+
+      expect(await s.ops.issueAuthorizationCode({ sessionId: owners })).toEqual({ code: expect.any(String) });
+      expect(await refusal(s.ops.issueAuthorizationCode({ sessionId: attackers }))).toBe("MFA_REQUIRED");
+      const later = await person.logIn();
+      expect(await refusal(s.ops.issueAuthorizationCode({ sessionId: later }))).toBe("MFA_REQUIRED");
+    });
+
+    it("counts a check that names no session for none", async () => {
+      const s = setup();
+      const person = await activated(s);
+      const sessionId = await person.logIn();
+      await s.ops.verifyMfa({ userId: person.userId, otp: await person.mailedCode() });
+      expect(await refusal(s.ops.issueAuthorizationCode({ sessionId }))).toBe("MFA_REQUIRED");
+    });
+
+    it("answers another user's session as unknown, before the code is spent", async () => {
+      const s = setup();
+      const adas = await activated(s, ada);
+      const graces = await activated(s, grace);
+      const graceSession = await graces.logIn();
+      const otp = await adas.mailedCode();
+      expect(await refusal(s.ops.verifyMfa({ userId: adas.userId, otp, sessionId: graceSession }))).toBe(
+        "E0000007",
+      );
+      expect(await refusal(s.ops.verifyMfa({ userId: adas.userId, otp, sessionId: "102unknown" }))).toBe(
+        "E0000007",
+      );
+      expect(await refusal(s.ops.issueAuthorizationCode({ sessionId: graceSession }))).toBe("MFA_REQUIRED");
+      const adaSession = await adas.logIn();
+      await s.ops.verifyMfa({ userId: adas.userId, otp, sessionId: adaSession });
+      expect(await s.ops.issueAuthorizationCode({ sessionId: adaSession })).toEqual({
+        code: expect.any(String),
+      });
+    });
+
+    it("does not step up a session on a wrong code", async () => {
+      const s = setup();
+      const person = await activated(s);
+      const sessionId = await person.logIn();
+      const otp = await person.mailedCode();
+      const wrong = String((Number(otp) + 1) % 1_000_000).padStart(6, "0");
+      expect(await refusal(s.ops.verifyMfa({ userId: person.userId, otp: wrong, sessionId }))).toBe(
+        "E0000068",
+      );
+      expect(await refusal(s.ops.issueAuthorizationCode({ sessionId }))).toBe("MFA_REQUIRED");
+    });
+  });
+
+  it("under the user rule, counts a check for the user's sessions opened before it, not after", async () => {
+    const s = setup({ stepUp: "user" });
+    const person = await activated(s);
+    const older = await person.logIn();
+    s.advance(1000);
+    await s.ops.verifyMfa({ userId: person.userId, otp: await person.mailedCode() });
+    s.advance(1000);
+    const newer = await person.logIn();
+    expect(await s.ops.issueAuthorizationCode({ sessionId: older })).toEqual({ code: expect.any(String) });
+    expect(await refusal(s.ops.issueAuthorizationCode({ sessionId: newer }))).toBe("MFA_REQUIRED");
+  });
+
+  it("with step-up off, grants to a password-only session", async () => {
+    const s = setup({ stepUp: "off" });
+    const sessionId = await (await activated(s)).logIn();
+    expect(await s.ops.issueAuthorizationCode({ sessionId })).toEqual({ code: expect.any(String) });
+  });
+
+  it("redeems a grant code once, within its lifetime, for the session's user", async () => {
+    const s = setup({ stepUp: "off" });
+    const sessionId = await (await activated(s)).logIn();
+    const { code } = await s.ops.issueAuthorizationCode({ sessionId });
+    await s.ops.exchangeCodeForToken({ code });
+    expect(await refusal(s.ops.exchangeCodeForToken({ code }))).toBe("INVALID_GRANT");
+    const late = await s.ops.issueAuthorizationCode({ sessionId });
+    s.advance(61_000);
+    expect(await refusal(s.ops.exchangeCodeForToken(late))).toBe("INVALID_GRANT");
+  });
+
+  it("refuses an ID token once its ten hours are over", async () => {
+    const s = setup({ stepUp: "off" });
+    const sessionId = await (await activated(s)).logIn();
+    const { token } = await s.ops.exchangeCodeForToken(await s.ops.issueAuthorizationCode({ sessionId }));
+    s.advance(10 * 3600 * 1000);
+    expect(await refusal(s.ops.verifyIdToken({ token }))).toBe("INVALID_TOKEN");
+  });
+
+  it("counts only the sends that mailed: a resend refused as too soon is not charged", async () => {
+    const limits = {
+      ...DEFAULT_RATE_LIMITS,
+      codeSend: { perIp: null, perAccount: { limit: 2, windowSeconds: 86_400 } },
+    };
+    const s = setup({ resendSeconds: 5, limits });
+    const { userId } = await s.ops.register(ada);
+    s.advance(5000);
+    await s.ops.activate({ userId });
+    for (let click = 0; click < 5; click++)
+      expect(await refusal(s.ops.activate({ userId }))).toBe("E0000118");
+    s.advance(5000);
+    await s.ops.activate({ userId });
+    s.advance(5000);
+    expect(await refusal(s.ops.activate({ userId }))).toBe("RATE_LIMITED");
+    expect(s.mailer.sent).toHaveLength(3);
+  });
+
+  it("limits in-process callers per account, as the doors are", async () => {
+    const limits = {
+      ...DEFAULT_RATE_LIMITS,
+      login: { perIp: null, perAccount: { limit: 2, windowSeconds: 60 } },
+    };
+    const s = setup({ limits });
+    const wrong = { email: ada.email, password: "Wrong-Password-1" };
+    expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
+    expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
+    expect(await refusal(s.ops.login({ ...wrong, email: "ADA@example.com" }))).toBe("RATE_LIMITED");
+  });
+});
