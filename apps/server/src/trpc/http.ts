@@ -107,18 +107,23 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   /** The calls of a request shaped as httpLink and httpBatchLink send it; undefined for anything else. */
   const plainCalls = (request: TrpcRequest, input: unknown): PlainCall[] | undefined => {
     const { method, headers, query } = request;
+    // A GET without a body, or a POST whose body is JSON that parses; answered as one JSON document.
     const typed = method === "GET" ? headers["content-type"] === undefined : typeof request.body === "string";
     if (!typed || (method !== "GET" && method !== "POST") || input === NOT_JSON) return undefined;
-    if (headers["trpc-accept"] !== undefined || headers.accept?.includes("application/jsonl"))
+    if (headers["trpc-accept"] !== undefined || headers.accept?.includes("application/jsonl")) {
       return undefined;
-    for (const key in query)
+    }
+    // No other query parameter (connectionParams, ...), each given once.
+    for (const key in query) {
       if ((key !== "batch" && key !== "input") || Array.isArray(query[key])) return undefined;
+    }
     const isBatch = query.batch === "1";
     if (!isBatch && query.batch !== undefined) return undefined;
     const paths = isBatch ? request.params.path.split(",") : [request.params.path];
-    if (paths.length > maxBatchSize) return undefined;
     const inputs = (input === undefined ? {} : input) as Record<number, unknown>;
     if (isBatch && (typeof inputs !== "object" || inputs === null || Array.isArray(inputs))) return undefined;
+    if (paths.length > maxBatchSize) return undefined;
+    // Procedures the router had at start, all of one type, by a method that type takes.
     const calls: PlainCall[] = [];
     for (const [index, path] of paths.entries()) {
       const procedure = procedures.get(path);
@@ -185,6 +190,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   // as it answers any failed call: one error per call, with its path.
   app.setErrorHandler((cause, request: TrpcRequest, reply) => {
     const failure = toAuthError(cause);
+    if (failure.code === "SERVER_ERROR") request.log.error({ err: cause }, "request failed");
     const code = failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
     return viaTrpc(request, reply, new TRPCError({ code, cause: failure }));
   });
