@@ -77,6 +77,8 @@ export async function startService(
     LOG_LEVEL: "info",
     LOG_REQUESTS: "true",
     ...PER_IP_LIMITS_OFF,
+    // CI runs the suites' tRPC tests a second time with every request through tRPC's own handler.
+    ...(process.env.TRPC_FAST_PATH ? { TRPC_FAST_PATH: process.env.TRPC_FAST_PATH } : {}),
     ...(okta ? { IDP: "okta", OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: OKTA_TEST_TOKEN } : {}),
     ...env,
   });

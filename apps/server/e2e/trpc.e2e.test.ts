@@ -1,12 +1,21 @@
-import { type AuthClient, createAuthClient, isAuthClientError } from "@authsvc/client";
+import { type AppRouter, type AuthClient, createAuthClient, isAuthClientError } from "@authsvc/client";
+import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
+import { createTRPCClient, httpBatchStreamLink, httpLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPerson, PROVIDERS, post, type RunningService, startService } from "./harness.js";
+import { BODY_LIMIT_BYTES } from "../src/server.js";
+import { appRouter } from "../src/trpc/router.js";
+import { newPerson, PROVIDERS, post, type RunningService, rawRequest, startService } from "./harness.js";
 
-describe.each(PROVIDERS)("typed client over %s", (provider) => {
+/** Both providers, each with the fast path and with every request through tRPC's own handler. */
+const SETTINGS = PROVIDERS.flatMap((provider) =>
+  ["true", "false"].map((fastPath) => [provider, fastPath] as const),
+);
+
+describe.each(SETTINGS)("typed client over %s, TRPC_FAST_PATH=%s", (provider, fastPath) => {
   let svc: RunningService;
   let client: AuthClient;
   beforeAll(async () => {
-    svc = await startService({}, provider);
+    svc = await startService({ TRPC_FAST_PATH: fastPath }, provider);
     client = createAuthClient({ url: svc.url });
   });
   afterAll(async () => {
@@ -24,30 +33,57 @@ describe.each(PROVIDERS)("typed client over %s", (provider) => {
     throw new Error("expected the call to fail");
   }
 
-  describe("typed client over tRPC", () => {
-    it("runs the documented flow end to end", async () => {
-      const person = newPerson();
-      const { userId } = await client.auth.register.mutate(person);
-      await client.mfa.activate.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 0) });
+  /** The typed client, and the official client's other links: one call per request, and streamed batches. */
+  const clients: [string, () => AuthClient][] = [
+    ["createAuthClient (httpBatchLink)", () => client],
+    ["httpLink", () => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${svc.url}/trpc` })] })],
+    [
+      "httpBatchStreamLink",
+      () =>
+        createTRPCClient<AppRouter>({
+          links: [httpBatchStreamLink({ url: `${svc.url}/trpc`, methodOverride: "POST" })],
+        }),
+    ],
+  ];
 
-      const session = await client.auth.login.mutate({ email: person.email, password: person.password });
+  /** A typed client that counts the HTTP requests it sends. */
+  function countingClient() {
+    const sent = { requests: 0 };
+    const counting = createAuthClient({
+      url: svc.url,
+      fetch: (input, init) => {
+        sent.requests += 1;
+        return fetch(input, init);
+      },
+    });
+    return { client: counting, sent };
+  }
+
+  describe("typed client over tRPC", () => {
+    it.each(clients)("runs the documented flow end to end through %s", async (_, clientOf) => {
+      const caller = clientOf();
+      const person = newPerson();
+      const { userId } = await caller.auth.register.mutate(person);
+      await caller.mfa.activate.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 0) });
+
+      const session = await caller.auth.login.mutate({ email: person.email, password: person.password });
       if (!("id" in session)) throw new Error("expected a session once the factor is active");
       expect(session).toMatchObject({ userId, status: "ACTIVE", mfaActive: true });
 
-      await client.mfa.verify.mutate({ userId });
+      await caller.mfa.verify.mutate({ userId });
       const otp = await svc.inbox.nextCode(person.email, 1);
-      await client.mfa.verify.mutate({ userId, otp, sessionId: session.id });
+      await caller.mfa.verify.mutate({ userId, otp, sessionId: session.id });
 
-      const me = await client.user.me.query({ sessionId: session.id });
+      const me = await caller.user.me.query({ sessionId: session.id });
       expect(me).toMatchObject({ id: userId, profile: { email: person.email }, _links: expect.any(Object) });
 
-      const { code } = await client.sso.grant.mutate({ sessionId: session.id });
-      const { token } = await client.sso.token.mutate({ code });
-      const claims = await client.sso.verify.query({ token });
+      const { code } = await caller.sso.grant.mutate({ sessionId: session.id });
+      const { token } = await caller.sso.token.mutate({ code });
+      const claims = await caller.sso.verify.query({ token });
       expect(claims).toMatchObject({ sub: userId, email: person.email, firstName: "Ada" });
 
-      expect(await client.auth.logout.mutate({ sessionId: session.id })).toEqual({ success: true });
-      const gone = await failure(client.user.me.query({ sessionId: session.id }));
+      expect(await caller.auth.logout.mutate({ sessionId: session.id })).toEqual({ success: true });
+      const gone = await failure(caller.user.me.query({ sessionId: session.id }));
       expect(gone.data).toMatchObject({ error: "OKTA_ERROR", errorCode: "E0000007", httpStatus: 404 });
     });
 
@@ -123,24 +159,103 @@ describe.each(PROVIDERS)("typed client over %s", (provider) => {
 
     it("batches calls into one request and answers each on its own", async () => {
       const person = newPerson();
-      let requests = 0;
-      const counting = createAuthClient({
-        url: svc.url,
-        fetch: (input, init) => {
-          requests += 1;
-          return fetch(input, init);
-        },
-      });
+      const { client: counting, sent } = countingClient();
       const [registered, refused] = await Promise.allSettled([
         counting.auth.register.mutate(person),
         counting.sso.token.mutate({ code: "no-such-code" }),
       ]);
-      expect(requests).toBe(1);
+      expect(sent.requests).toBe(1);
       expect(registered).toMatchObject({ status: "fulfilled", value: { userId: expect.any(String) } });
       expect(refused).toMatchObject({
         status: "rejected",
         reason: { data: { error: "INVALID_GRANT", httpStatus: 400 } },
       });
+    });
+
+    it("answers a batch of ten sso.verify, a path longer than Fastify's default limit", async () => {
+      const { client: counting, sent } = countingClient();
+      const results = await Promise.allSettled(
+        Array.from({ length: MAX_CALLS_PER_BATCH }, () => counting.sso.verify.query({ token: "a.b.c" })),
+      );
+      expect(sent.requests).toBe(1);
+      for (const result of results) {
+        expect(result).toMatchObject({ status: "rejected", reason: { data: { error: "INVALID_TOKEN" } } });
+      }
+    });
+
+    it("takes the longest batch the router allows: its longest path, as many times as a batch may hold", async () => {
+      const longest = Object.keys(appRouter._def.procedures).reduce((a, b) => (b.length > a.length ? b : a));
+      const paths = Array(MAX_CALLS_PER_BATCH).fill(longest);
+      const answer = await post(svc.url, `/trpc/${paths.join(",")}?batch=1`, {});
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual(
+        paths.map((path) => ({
+          error: expect.objectContaining({
+            data: expect.objectContaining({ error: "VALIDATION_ERROR", path }),
+          }),
+        })),
+      );
+    });
+
+    it("sends more calls than a batch may hold as several batches, each answered", async () => {
+      const { client: counting, sent } = countingClient();
+      const results = await Promise.allSettled(
+        Array.from({ length: MAX_CALLS_PER_BATCH + 1 }, () => counting.sso.verify.query({ token: "a.b.c" })),
+      );
+      expect(sent.requests).toBe(2);
+      for (const result of results) {
+        expect(result).toMatchObject({ status: "rejected", reason: { data: { error: "INVALID_TOKEN" } } });
+      }
+    });
+
+    it("fails every call of a batch refused before any procedure with the refusal, each with its path", async () => {
+      const results = await Promise.allSettled([
+        client.sso.verify.query({ token: "a".repeat(BODY_LIMIT_BYTES) }),
+        client.user.me.query({ sessionId: "102abc" }),
+      ]);
+      for (const result of results) {
+        expect(result).toMatchObject({
+          status: "rejected",
+          reason: { data: { error: "PAYLOAD_TOO_LARGE", httpStatus: 413 } },
+        });
+      }
+
+      const notJson = await post(svc.url, "/trpc/sso.verify,user.me?batch=1", "{oops");
+      expect(notJson.status).toBe(400);
+      expect(notJson.body).toEqual(
+        ["sso.verify", "user.me"].map((path) => ({
+          error: expect.objectContaining({ data: expect.objectContaining({ error: "INVALID_JSON", path }) }),
+        })),
+      );
+      // A body of another type: one error for the whole batch, as tRPC's adapter answers; its client gives it to each call.
+      const untyped = await rawRequest(svc.url, "POST", "/trpc/sso.verify,user.me?batch=1", {
+        headers: { "content-type": "text/plain" },
+        body: "{}",
+      });
+      expect(untyped.status).toBe(415);
+      expect(JSON.parse(untyped.text)).toMatchObject({
+        error: { data: { error: "UNSUPPORTED_MEDIA_TYPE" } },
+      });
+    });
+
+    it("runs no procedure for a HEAD request", async () => {
+      const person = newPerson();
+      const { userId } = await client.auth.register.mutate(person);
+      await client.mfa.activate.mutate({ userId, otp: await svc.inbox.nextCode(person.email, 0) });
+      const session = await client.auth.login.mutate({ email: person.email, password: person.password });
+      if (!("id" in session)) throw new Error("expected a session");
+      const oktaCallsBefore = svc.oktaCalls();
+      const input = encodeURIComponent(JSON.stringify({ sessionId: session.id }));
+      const head = await rawRequest(svc.url, "HEAD", `/trpc/user.me?input=${input}`);
+      expect(head.status).toBe(204);
+      expect(head.text).toBe("");
+      expect(svc.oktaCalls()).toEqual(oktaCallsBefore);
+      // A HEAD of a mutation does nothing either: the session is still there.
+      const logout = await rawRequest(svc.url, "HEAD", "/trpc/auth.logout", {
+        headers: { "content-type": "application/json" },
+      });
+      expect(logout.status).toBe(204);
+      expect(await client.user.me.query({ sessionId: session.id })).toMatchObject({ id: userId });
     });
 
     it("shares state with the REST shim: both doors call the same operations", async () => {

@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       authCodeTtlSeconds: 60,
       stepUp: "session",
       errorsAs200: false,
+      trpcFastPath: true,
       redisUrl: undefined,
       postgresUrl: undefined,
     });
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: "mysql://db/auth" }, "DATABASE_URL"],
     [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
     [{ SSO_REQUIRE_MFA: "maybe" }, "SSO_REQUIRE_MFA"],
+    [{ TRPC_FAST_PATH: "off" }, "TRPC_FAST_PATH"],
     [{ RATE_LIMIT_LOGIN_PER_IP: "10" }, 'RATE_LIMIT_LOGIN_PER_IP must be "LIMIT/SECONDS"'],
     [{ RATE_LIMIT_CODE_SEND_PER_ACCOUNT: "0/60" }, "RATE_LIMIT_CODE_SEND_PER_ACCOUNT"],
     [{ TRUST_PROXY: "the load balancer" }, "TRUST_PROXY"],

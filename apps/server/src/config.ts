@@ -99,6 +99,7 @@ const environment = z
     ERRORS_AS_200: flag.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_REQUESTS: flag.default(false),
+    TRPC_FAST_PATH: flag.default(true),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
     RATE_LIMIT_LOGIN_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.login.perIp),
@@ -189,6 +190,8 @@ export interface Config {
   logLevel: Environment["LOG_LEVEL"];
   /** Two log lines per request cost as much as answering it: off unless asked for. */
   logRequests: boolean;
+  /** Plain tRPC calls served by our handler; false: every tRPC request through tRPC's own. */
+  trpcFastPath: boolean;
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's IP. */
   trustProxy: boolean | string[];
   /** Origins a browser may call from; empty: none (no CORS headers at all). */
@@ -245,6 +248,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     errorsAs200: env.ERRORS_AS_200,
     logLevel: env.LOG_LEVEL,
     logRequests: env.LOG_REQUESTS,
+    trpcFastPath: env.TRPC_FAST_PATH,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === "development" ? [LOCAL_ORIGIN] : []),
     rateLimits: {

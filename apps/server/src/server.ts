@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import { AuthError } from "@authsvc/core";
+import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Config } from "./config.js";
@@ -9,13 +10,11 @@ import { loggerOptions } from "./logger.js";
 import { restRoutes } from "./rest/routes.js";
 import { securityHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
-import { trpcHttp } from "./trpc/http.js";
+import { longestBatchPath, trpcHttp } from "./trpc/http.js";
 import { type AppRouter, appRouter } from "./trpc/router.js";
 
 /** Large enough for any request of the API (a tRPC batch included), small enough to refuse floods early. */
 export const BODY_LIMIT_BYTES = 32 * 1024;
-/** Most calls one tRPC batch may carry: a page needs a few, a flood needs many. */
-export const TRPC_MAX_BATCH_SIZE = 10;
 
 /** Builds the whole service; `start` listens, `stop` drains and closes everything. Tests use the same. */
 export async function createServer(config: Config, options: { logStream?: Writable } = {}) {
@@ -26,6 +25,8 @@ export async function createServer(config: Config, options: { logStream?: Writab
     // request.ip: the peer unless TRUST_PROXY names proxies whose X-Forwarded-For to believe.
     trustProxy: config.trustProxy,
     clientErrorHandler: answerClientError,
+    // The longest batch the server takes fits in a path; Fastify's default (100) does not.
+    routerOptions: { maxParamLength: longestBatchPath(appRouter, MAX_CALLS_PER_BATCH) },
   });
   // JSON only: a text/plain body would otherwise reach the operations as a string.
   server.removeContentTypeParser("text/plain");
@@ -82,7 +83,8 @@ export async function createServer(config: Config, options: { logStream?: Writab
     prefix: "/trpc",
     router: appRouter,
     createContext: (request: FastifyRequest, reply: FastifyReply) => ({ ops, request, reply }),
-    maxBatchSize: TRPC_MAX_BATCH_SIZE,
+    maxBatchSize: MAX_CALLS_PER_BATCH,
+    fastPath: config.trpcFastPath,
     onError: ({ error, path }) => {
       if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
         server.log.error({ err: error.cause ?? error, path }, "procedure failed");

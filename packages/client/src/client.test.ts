@@ -42,6 +42,9 @@ describe("@authsvc/client", () => {
     const reached = ownModulesReached(join(packageDir, "dist/index.js"));
     expect(reached).toContain("packages/client/dist/index.js");
     expect(reached.some((file) => file.startsWith("packages/core/dist/contract"))).toBe(true);
+    // The batch limit it shares with the server comes alone: no zod, no server code.
+    expect(reached).toContain("packages/core/dist/batching.js");
+    expect(readFileSync(join(packageDir, "../core/dist/batching.js"), "utf8")).not.toMatch(/^import /m);
     const serverSide = reached.filter((file) => /^(apps\/|packages\/(directory|mail)\/)/.test(file));
     expect(serverSide).toEqual([]);
     expect(reached).not.toContain("packages/core/dist/index.js");

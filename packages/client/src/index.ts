@@ -1,3 +1,4 @@
+import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
 // Type-only: a frontend bundle gets the router's types, never the server's code.
 import type { AppRouter, RouterInputs, RouterOutputs, ServiceErrorData } from "@authsvc/server";
 import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
@@ -14,8 +15,15 @@ export interface AuthClientOptions {
 }
 
 /**
+ * The longest URL a batch may have: what browsers and proxies pass everywhere. Inputs
+ * go in the body, so only the procedures' paths count, and a full batch of them is far shorter.
+ */
+const MAX_URL_LENGTH = 2083;
+
+/**
  * The typed client. Queries go by POST too, so that session ids and tokens never
- * sit in a URL (and so in an access log).
+ * sit in a URL (and so in an access log). Calls made together share a request, at
+ * most as many as the server takes in one batch.
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   return createTRPCClient<AppRouter>({
@@ -23,6 +31,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       httpBatchLink({
         url: `${options.url.replace(/\/$/, "")}/trpc`,
         methodOverride: "POST",
+        maxItems: MAX_CALLS_PER_BATCH,
+        maxURLLength: MAX_URL_LENGTH,
         ...(options.headers === undefined ? {} : { headers: options.headers }),
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),

@@ -6,21 +6,28 @@ import {
   type inferRouterContext,
   TRPCError,
 } from "@trpc/server";
+import { incomingMessageToRequest, type NodeHTTPRequest } from "@trpc/server/adapters/node-http";
+import { resolveResponse } from "@trpc/server/http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { toAuthError } from "../errors.js";
-import { MAX_JSON_DEPTH, nestsDeeperThan, withJsonDepthLimit } from "../json-depth.js";
-import { createInvoker, type Procedure } from "./invoke.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.js";
+import { createInvoker, type Procedure, type ProcedureType } from "./invoke.js";
 
 /**
- * tRPC's HTTP protocol (queries and mutations, single and batched, JSON), served
- * straight from Fastify's parsed request.
+ * tRPC's HTTP protocol over Fastify, in two parts.
  *
- * tRPC 11's own Fastify adapter turns every request into a Fetch `Request` with a
- * streamed body, two `AbortSignal`s and a `Response` piped back through a web
- * stream; on Node 20 that plumbing, not the procedure, is most of the cost of a
- * call (see bench/RESULTS.md). This handler speaks the same wire format, checked
- * against the official adapter by http.test.ts and by the official client in e2e.
- * Subscriptions and streamed (jsonl) batches are not offered: the router has none.
+ * Calls as httpLink and httpBatchLink send them (JSON queries and mutations, single or
+ * batched, to the procedures the router has at start, with input that parses) are served
+ * straight from Fastify's request. tRPC 11's own adapter turns every request into a Fetch
+ * `Request` with a streamed body, two `AbortSignal`s and a `Response` piped back through a
+ * web stream; on Node 20 that plumbing, not the procedure, is most of the cost of a call
+ * (see bench/RESULTS.md).
+ *
+ * Everything else goes to tRPC's own request handler, as its Fastify adapter runs it:
+ * streamed batches, lazy routers, unknown procedures, wrong methods, HEAD, batches over
+ * the limit, input that is not JSON, and requests refused before the handler. With
+ * `fastPath: false`, every request does. http.test.ts holds both settings equal to the
+ * official adapter, case by case; the e2e suite runs the official client both ways.
  */
 export interface TrpcHttpOptions<TRouter extends AnyRouter> {
   router: TRouter;
@@ -29,28 +36,104 @@ export interface TrpcHttpOptions<TRouter extends AnyRouter> {
   onError?: (failure: { error: TRPCError; path: string | undefined }) => void;
   /** Most calls one batch may carry. */
   maxBatchSize: number;
+  /** Serve plain calls here; false: every request through tRPC's own handler. */
+  fastPath: boolean;
 }
 
-interface Call {
+/**
+ * The longest `:path` a batch of the router's procedures can have: `maxBatchSize` times its
+ * longest path, with commas between. Fastify refuses a longer path parameter (414, its
+ * `maxParamLength`, 100 by default: less than ten calls to `sso.verify`) before any handler
+ * runs. Procedures of lazy routers are unknown until they load, so they are not counted.
+ */
+export function longestBatchPath(router: AnyRouter, maxBatchSize: number): number {
+  const longest = Math.max(0, ...Object.keys(router._def.procedures).map((path) => path.length));
+  return maxBatchSize * (longest + 1) - 1;
+}
+
+type TrpcRequest = FastifyRequest<{
+  Params: { path: string };
+  Querystring: Record<string, string | string[] | undefined>;
+}>;
+
+interface PlainCall {
   path: string;
-  /** Read when the call runs, so that a bad input fails that call, with its path, as in tRPC. */
-  input: () => unknown;
+  type: ProcedureType;
+  invoke: ReturnType<typeof createInvoker>;
+  input: unknown;
 }
 
 type CallResult =
   | { result: { data: unknown } }
   | { error: Record<string, unknown> & { data?: { httpStatus?: number } } };
 
+const NOT_JSON = Symbol("not JSON");
+
 export async function trpcHttp<TRouter extends AnyRouter>(
   app: FastifyInstance,
   options: TrpcHttpOptions<TRouter>,
 ) {
-  const { router } = options;
+  const { router, maxBatchSize } = options;
   const config = router._def._config;
-  const procedures = router._def.procedures as Record<string, Procedure | undefined>;
-  const invokers = new Map(
-    Object.entries(procedures).map(([path, procedure]) => [path, createInvoker(procedure as Procedure)]),
+  const procedures = new Map(
+    Object.entries(router._def.procedures as Record<string, Procedure>).map(([path, procedure]) => [
+      path,
+      { type: procedure._def.type, invoke: createInvoker(procedure) },
+    ]),
   );
+
+  /** tRPC's own handler, as its Fastify adapter runs it; `refusal`: why the request was refused before it. */
+  const viaTrpc = async (request: TrpcRequest, reply: FastifyReply, refusal: TRPCError | null) => {
+    const raw: NodeHTTPRequest = request.raw;
+    // tRPC reads the body Fastify has read; a refused request's body is not read at all.
+    raw.body = !refusal && typeof request.body === "string" ? request.body : "";
+    const response = await resolveResponse({
+      router,
+      req: incomingMessageToRequest(raw, reply.raw, { maxBodySize: null }),
+      path: request.params.path,
+      error: refusal,
+      createContext: async () => options.createContext(request, reply),
+      allowMethodOverride: true,
+      maxBatchSize,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    // tRPC answers a request it refuses whole (a batch too long, a body not JSON-typed) as text/plain.
+    if (response.headers.get("content-type")?.startsWith("text/plain")) {
+      response.headers.set("content-type", "application/json");
+    }
+    return reply.send(response);
+  };
+
+  /** The calls of a request shaped as httpLink and httpBatchLink send it; undefined for anything else. */
+  const plainCalls = (request: TrpcRequest, input: unknown): PlainCall[] | undefined => {
+    const { method, headers, query } = request;
+    // A GET without a body, or a POST whose body is JSON that parses; answered as one JSON document.
+    const typed = method === "GET" ? headers["content-type"] === undefined : typeof request.body === "string";
+    if (!typed || (method !== "GET" && method !== "POST") || input === NOT_JSON) return undefined;
+    if (headers["trpc-accept"] !== undefined || headers.accept?.includes("application/jsonl")) {
+      return undefined;
+    }
+    // No other query parameter (connectionParams, ...), each given once.
+    for (const key in query) {
+      if ((key !== "batch" && key !== "input") || Array.isArray(query[key])) return undefined;
+    }
+    const isBatch = query.batch === "1";
+    if (!isBatch && query.batch !== undefined) return undefined;
+    const paths = isBatch ? request.params.path.split(",") : [request.params.path];
+    const inputs = (input === undefined ? {} : input) as Record<number, unknown>;
+    if (isBatch && (typeof inputs !== "object" || inputs === null || Array.isArray(inputs))) return undefined;
+    if (paths.length > maxBatchSize) return undefined;
+    // Procedures the router had at start, all of one type, by a method that type takes.
+    const calls: PlainCall[] = [];
+    for (const [index, path] of paths.entries()) {
+      const procedure = procedures.get(path);
+      if (!procedure || procedure.type !== (calls[0]?.type ?? procedure.type)) return undefined;
+      calls.push({ path, ...procedure, input: isBatch ? inputs[index] : input });
+    }
+    const type = calls[0]?.type;
+    if (type === "subscription" || (type === "mutation" && method !== "POST")) return undefined;
+    return calls;
+  };
 
   // What transformTRPCResponse does, without its per-call object spreads (see invoke.ts).
   const serialize = (value: unknown) => config.transformer.output.serialize(value);
@@ -59,42 +142,13 @@ export async function trpcHttp<TRouter extends AnyRouter>(
       ? { error: serialize(result.error) }
       : { result: { data: serialize(result.result.data) } };
 
-  const errorResult = (
-    cause: unknown,
-    path: string | undefined,
-    input: unknown,
-    ctx: unknown,
-  ): CallResult => {
-    const error = getTRPCErrorFromUnknown(cause);
-    options.onError?.({ error, path });
-    const type = (path && procedures[path]?._def.type) || "unknown";
-    return { error: getErrorShape({ config, error, type, path, input, ctx }) };
-  };
-
-  const callOne = async (
-    request: FastifyRequest,
-    call: Call,
-    batchIndex: number,
-    ctx: unknown,
-  ): Promise<CallResult> => {
-    let input: unknown;
+  const callOne = async (call: PlainCall, batchIndex: number, ctx: unknown): Promise<CallResult> => {
+    const { path, type, input } = call;
     try {
-      const procedure = procedures[call.path];
-      if (!procedure)
-        throw new TRPCError({ code: "NOT_FOUND", message: `No procedure found on path "${call.path}"` });
-      const type = procedure._def.type;
-      // Queries by POST too (tRPC's allowMethodOverride): ids and tokens stay out of URLs.
-      if (type === "subscription" || (type === "mutation" && request.method !== "POST")) {
-        throw new TRPCError({
-          code: "METHOD_NOT_SUPPORTED",
-          message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"`,
-        });
-      }
-      input = call.input();
-      const invoke = invokers.get(call.path) ?? procedure;
-      const data = await invoke({
-        path: call.path,
-        getRawInput: async () => config.transformer.input.deserialize(input),
+      const data = await call.invoke({
+        path,
+        getRawInput: async () =>
+          input === undefined ? undefined : config.transformer.input.deserialize(input),
         ctx,
         type,
         signal: undefined,
@@ -102,119 +156,58 @@ export async function trpcHttp<TRouter extends AnyRouter>(
       });
       return { result: { data } };
     } catch (cause) {
-      return errorResult(cause, call.path, input, ctx);
+      const error = getTRPCErrorFromUnknown(cause);
+      options.onError?.({ error, path });
+      return { error: getErrorShape({ config, error, type, path, input, ctx }) };
     }
   };
 
-  const handle = async (
-    request: FastifyRequest<{ Params: { path: string }; Querystring: TrpcQuery }>,
-    reply: FastifyReply,
-  ) => {
+  const handle = async (request: TrpcRequest, reply: FastifyReply) => {
+    const input = readInput(request);
+    if (nestsDeeperThan(input, MAX_JSON_DEPTH)) {
+      const cause = new AuthError("INVALID_JSON", `The input nests deeper than ${MAX_JSON_DEPTH} levels`);
+      return viaTrpc(request, reply, new TRPCError({ code: "BAD_REQUEST", cause }));
+    }
+    const calls = options.fastPath ? plainCalls(request, input) : undefined;
+    if (!calls) return viaTrpc(request, reply, null);
+
     reply.header("vary", "trpc-accept, accept");
-    const isBatch = request.query.batch === "1";
-    // Fastify has decoded the path already: decoding again would throw on a literal "%".
-    const paths = request.params.path.split(",");
-    let answer: CallResult | CallResult[];
-    if (request.headers["trpc-accept"] === "application/jsonl") {
-      const refusal = new TRPCError({
-        code: "BAD_REQUEST",
-        message: "Streamed batches are not offered; use httpBatchLink",
-      });
-      answer = errorResult(refusal, undefined, undefined, undefined);
-    } else if (isBatch && paths.length > options.maxBatchSize) {
-      answer = errorResult(
-        new TRPCError({ code: "BAD_REQUEST", message: "Batch call exceeds maximum size" }),
-        undefined,
-        undefined,
-        undefined,
-      );
-    } else {
-      const ctx = options.createContext(request, reply);
-      const inputs = once(() => readInputs(request));
-      const calls: Call[] = isBatch
-        ? paths.map((path, index) => ({ path, input: () => batchInput(inputs(), index) }))
-        : [{ path: paths.join(","), input: inputs }];
-      const results = await Promise.all(calls.map((call, index) => callOne(request, call, index, ctx)));
-      answer = isBatch ? results : (results[0] as CallResult);
-    }
-    reply
+    const ctx = options.createContext(request, reply);
+    const results = await Promise.all(calls.map((call, index) => callOne(call, index, ctx)));
+    const answer = request.query.batch === "1" ? results : (results[0] as CallResult);
+    return reply
       .status(statusOf(answer))
       .header("content-type", "application/json")
       .send(JSON.stringify(Array.isArray(answer) ? answer.map(onTheWire) : onTheWire(answer)));
   };
 
-  // tRPC's httpLink sends a call without input as an empty JSON body; Fastify's own parser refuses that.
-  const parseJson = app.getDefaultJsonParser("error", "error");
+  // The body as text, as tRPC's handler reads it; the input is parsed once, in `handle`.
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    if (body === "") done(null, undefined);
-    else parseJson(request, body as string, withJsonDepthLimit(done));
-  });
-  // Refusals before the handler (body not JSON, too large, wrong type) answer in tRPC's shape too.
-  app.setErrorHandler((cause, request: FastifyRequest<{ Querystring: TrpcQuery }>, reply) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
+  // Refused before the handler (a body too large or not JSON): tRPC answers it as the request's error,
+  // as it answers any failed call: one error per call, with its path.
+  app.setErrorHandler((cause, request: TrpcRequest, reply) => {
     const failure = toAuthError(cause);
-    const error = new TRPCError({
-      code: failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST",
-      cause: failure,
-    });
-    const shaped = errorResult(error, undefined, undefined, undefined);
-    const answer = request.query.batch === "1" ? [shaped] : shaped;
-    reply
-      .status(statusOf(answer))
-      .header("content-type", "application/json")
-      .send(JSON.stringify(Array.isArray(answer) ? answer.map(onTheWire) : onTheWire(answer)));
+    if (failure.code === "SERVER_ERROR") request.log.error({ err: cause }, "request failed");
+    const code = failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+    return viaTrpc(request, reply, new TRPCError({ code, cause: failure }));
   });
-  app.get("/:path", handle);
-  app.post("/:path", handle);
+  // HEAD named here, so that Fastify adds no HEAD route of its own that would run a query.
+  app.route({ method: ["GET", "POST", "HEAD"], url: "/:path", handler: handle });
 }
 
-interface TrpcQuery {
-  batch?: string;
-  input?: string;
-}
-
-/** GET carries the input as JSON in `?input=`; POST as the JSON body Fastify has parsed. */
-function readInputs(request: FastifyRequest<{ Querystring: TrpcQuery }>): unknown {
-  if (request.method === "POST") return request.body ?? undefined;
-  if (request.query.input === undefined) return undefined;
-  let input: unknown;
+/** The input as tRPC reads it: `?input=` of a GET, else the body; NOT_JSON when it does not parse. */
+function readInput(request: TrpcRequest): unknown {
+  const { input } = request.query;
+  const text = request.method === "GET" ? (Array.isArray(input) ? input[0] : input) : request.body;
+  if (typeof text !== "string" || text === "") return undefined;
   try {
-    input = JSON.parse(request.query.input);
-  } catch (cause) {
-    throw new TRPCError({ code: "PARSE_ERROR", message: "The input is not valid JSON", cause });
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
   }
-  if (nestsDeeperThan(input, MAX_JSON_DEPTH)) {
-    const cause = new AuthError("INVALID_JSON", `The input nests deeper than ${MAX_JSON_DEPTH} levels`);
-    throw new TRPCError({ code: "BAD_REQUEST", cause });
-  }
-  return input;
-}
-
-/** Runs `read` at the first call only; later calls get its value, or its error again. */
-function once<T>(read: () => T): () => T {
-  let outcome: { value: T } | { error: unknown } | undefined;
-  return () => {
-    if (!outcome) {
-      try {
-        outcome = { value: read() };
-      } catch (error) {
-        outcome = { error };
-      }
-    }
-    if ("error" in outcome) throw outcome.error;
-    return outcome.value;
-  };
-}
-
-function batchInput(inputs: unknown, index: number): unknown {
-  if (inputs === undefined) return undefined;
-  if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message: '"input" needs to be an object when doing a batch call',
-    });
-  }
-  return (inputs as Record<string, unknown>)[index];
 }
 
 /** One status for the answer; a batch whose calls differ answers 207, as tRPC does. */
