@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { codeMail } from "@authsvc/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OutboxMailer } from "./outbox-mailer.js";
-import { SmtpInbox } from "./smtp-inbox.js";
+import { nonLoopbackAddress, SmtpInbox } from "./smtp-inbox.js";
 import { SmtpMailer, smtpTransportOptions } from "./smtp-mailer.js";
 
 describe("SmtpMailer", () => {
@@ -121,10 +121,7 @@ describe("SmtpMailer's transport", () => {
     });
   });
 
-  /** An address of this machine that is not loopback: the mailer treats it as any remote server. */
-  const externalAddress = Object.values(networkInterfaces())
-    .flat()
-    .find((address) => address?.family === "IPv4" && !address.internal)?.address;
+  const externalAddress = nonLoopbackAddress();
 
   it.runIf(externalAddress)(
     "gives up, before AUTH, when a server that is not loopback offers no STARTTLS",

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SmtpInbox } from "@authsvc/mail/testing";
+import { nonLoopbackAddress, SmtpInbox } from "@authsvc/mail/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPerson, post, type RunningService, SMTP_TEST_PASSWORD, startService } from "../harness.js";
 
@@ -64,10 +64,7 @@ describe("mail to an SMTP server over TLS", () => {
   });
 });
 
-/** An address of this machine that is not loopback: the service treats it as any remote server. */
-const externalAddress = Object.values(networkInterfaces())
-  .flat()
-  .find((address) => address?.family === "IPv4" && !address.internal)?.address;
+const externalAddress = nonLoopbackAddress();
 
 describe.runIf(externalAddress)("mail to an SMTP server that is not loopback, over smtp://", () => {
   it("answers 503, and sends no AUTH in clear, when the server offers no STARTTLS", async () => {
