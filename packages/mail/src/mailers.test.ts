@@ -51,7 +51,7 @@ describe("SmtpMailer over TLS", () => {
 
   it("sends neither credentials nor the code to a server whose certificate it cannot verify", async () => {
     const mailer = new SmtpMailer(withCredentials(inbox.url), "no-reply@auth.test");
-    await expect(mailer.send(mail)).rejects.toThrow(/self-signed certificate/);
+    await expect(mailer.send(mail)).rejects.toThrow(/self[- ]signed certificate/);
     await mailer.close();
     expect(inbox.logins).toEqual([]);
     expect(inbox.received).toEqual([]);
