@@ -1,10 +1,29 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { rootCertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_RATE_LIMITS } from "@authsvc/core";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
+
+/** Files for SMTP_TLS_CA: a real CA certificate (Node's first root), and two files that hold none. */
+const caFiles = (() => {
+  const directory = mkdtempSync(join(tmpdir(), "config-test-"));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(directory, name), text);
+    return join(directory, name);
+  };
+  const ca = rootCertificates[0] as string;
+  return {
+    valid: write("ca.pem", ca),
+    text: write("notes.txt", "not a certificate"),
+    damaged: write("damaged.pem", ca.replace(/\n[A-Za-z0-9+/]{20}/, "\n")),
+  };
+})();
+const productionSecret = randomBytes(32).toString("base64");
 
 describe("loadConfig", () => {
   it("runs on its defaults with nothing set", () => {
@@ -51,6 +70,16 @@ describe("loadConfig", () => {
     [{ PASSWORD_LOCKOUT_SECONDS: "60" }, "PASSWORD_LOCKOUT_SECONDS must be at least 900"],
     [{ NODE_ENV: "production", JWT_SECRET: "a".repeat(64) }, "JWT_SECRET looks guessable"],
     [{ NODE_ENV: "production", JWT_SECRET: "secret".repeat(8) }, "JWT_SECRET looks guessable"],
+    [{ SMTP_URL: "smtps://mail.example.com?tls.rejectUnauthorized=false" }, "SMTP_URL must be"],
+    [{ SMTP_URL: "smtp://mail.example.com?requireTLS=false" }, "SMTP_URL must be"],
+    [{ SMTP_TLS_CA: join(tmpdir(), "no-such-ca.pem") }, "SMTP_TLS_CA names a file that cannot be read"],
+    [{ SMTP_TLS_CA: caFiles.text }, "SMTP_TLS_CA must name a PEM file of CA certificates"],
+    [{ SMTP_TLS_CA: caFiles.damaged }, "SMTP_TLS_CA must name a PEM file of CA certificates"],
+    [{ SMTP_TLS_INSECURE: "yes" }, "SMTP_TLS_INSECURE"],
+    [
+      { NODE_ENV: "production", JWT_SECRET: productionSecret, SMTP_TLS_INSECURE: "true" },
+      "SMTP_TLS_INSECURE is refused in production",
+    ],
   ])("refuses %o with a message naming the variable", (env, expected) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(expected);
@@ -70,6 +99,15 @@ describe("loadConfig", () => {
   it("takes a random JWT_SECRET in production", () => {
     const secret = randomBytes(32).toString("base64");
     expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: secret }).jwtSecret).toBe(secret);
+  });
+
+  it("verifies SMTP certificates by default, against SMTP_TLS_CA's certificates when set", () => {
+    expect(loadConfig({}).smtpTls).toEqual({ ca: undefined, insecure: false });
+    expect(loadConfig({ SMTP_TLS_CA: caFiles.valid }).smtpTls).toEqual({
+      ca: rootCertificates[0],
+      insecure: false,
+    });
+    expect(loadConfig({ NODE_ENV: "development", SMTP_TLS_INSECURE: "true" }).smtpTls.insecure).toBe(true);
   });
 
   it("limits, trusts no proxy and allows no origin by default outside development", () => {
@@ -106,12 +144,19 @@ describe("loadConfig", () => {
     expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
   });
 
-  it("stops the process with one clear line and exit code 78", () => {
+  it.each([
+    [{ PORT: "not-a-port" }, "PORT"],
+    [{ SMTP_TLS_CA: caFiles.text }, "SMTP_TLS_CA"],
+    [
+      { NODE_ENV: "production", JWT_SECRET: productionSecret, SMTP_TLS_INSECURE: "true" },
+      "SMTP_TLS_INSECURE",
+    ],
+  ])("stops the process on %o with one clear line and exit code 78", (env, variable) => {
     const main = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
     let failure: { status: number; stderr: string } | undefined;
     try {
       execFileSync(process.execPath, [main], {
-        env: { PATH: process.env.PATH, PORT: "not-a-port" },
+        env: { PATH: process.env.PATH, ...env },
         encoding: "utf8",
         stdio: "pipe",
       });
@@ -120,7 +165,7 @@ describe("loadConfig", () => {
     }
     expect(failure?.status).toBe(78);
     expect(failure?.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^Invalid configuration: PORT /),
+      expect.stringMatching(new RegExp(`^Invalid configuration: ${variable} `)),
     ]);
   });
 });

@@ -1,3 +1,5 @@
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { DEFAULT_RATE_LIMITS, type RateLimitRule, type RateLimits, type StepUpRule } from "@authsvc/core";
@@ -63,6 +65,30 @@ const stepUpRule = z
     if (value === "user") return "user";
     return value === "false" || value === "0" ? "off" : "session";
   });
+/** A PEM file of CA certificates (SMTP_TLS_CA), read once: its text, or an issue that never repeats the path. */
+const pemCertificates = z
+  .string()
+  .min(1)
+  .optional()
+  .transform((path, ctx) => {
+    if (path === undefined) return undefined;
+    let pem: string;
+    try {
+      pem = readFileSync(path, "utf8");
+    } catch {
+      ctx.addIssue({ code: "custom", message: "names a file that cannot be read" });
+      return z.NEVER;
+    }
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    try {
+      if (blocks.length === 0) throw new Error("no certificate");
+      for (const block of blocks) new X509Certificate(block);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must name a PEM file of CA certificates" });
+      return z.NEVER;
+    }
+    return pem;
+  });
 /** Development's default: any page served from this machine. */
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -86,7 +112,13 @@ const environment = z
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+      .refine(
+        (url) => URL.canParse(url) && new URL(url).search === "",
+        "must be smtp[s]://[user:password@]host[:port], without a query: TLS is set by SMTP_TLS_CA and SMTP_TLS_INSECURE",
+      )
       .optional(),
+    SMTP_TLS_CA: pemCertificates,
+    SMTP_TLS_INSECURE: flag.default(false),
     MAIL_FROM: z.string().min(3).default("Auth service <no-reply@localhost>"),
     SERVICE_NAME: z.string().min(1).default("Auth service"),
     JWT_SECRET: z.string().optional(),
@@ -136,6 +168,13 @@ const environment = z
         message: "must be postgres://, postgresql://, or a SQLite file (path, file: or sqlite: URL)",
       });
     }
+    if (env.NODE_ENV === "production" && env.SMTP_TLS_INSECURE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SMTP_TLS_INSECURE"],
+        message: "is refused in production: set SMTP_TLS_CA to trust a private CA instead",
+      });
+    }
     if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -176,6 +215,8 @@ export interface Config {
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   smtpUrl: string | undefined;
+  /** Certificates are always verified: against `ca` (PEM) when set; never when `insecure` (not in production). */
+  smtpTls: { ca: string | undefined; insecure: boolean };
   mailFrom: string;
   serviceName: string;
   jwtSecret: string | undefined;
@@ -236,6 +277,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     smtpUrl: env.SMTP_URL,
+    smtpTls: { ca: env.SMTP_TLS_CA, insecure: env.SMTP_TLS_INSECURE },
     mailFrom: env.MAIL_FROM,
     serviceName: env.SERVICE_NAME,
     jwtSecret: env.JWT_SECRET,

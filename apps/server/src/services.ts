@@ -69,7 +69,12 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
 }
 
 function developmentOrSmtpMailer(config: Config, log: FastifyBaseLogger): Mailer {
-  if (config.smtpUrl) return new SmtpMailer(config.smtpUrl, config.mailFrom);
+  if (config.smtpUrl) {
+    if (config.smtpTls.insecure) {
+      log.warn("SMTP_TLS_INSECURE=true: the SMTP server's certificate is not verified (development only)");
+    }
+    return new SmtpMailer(config.smtpUrl, config.mailFrom, config.smtpTls);
+  }
   return new OutboxMailer({
     directory: join(config.dataDir, "outbox"),
     onWritten: (file) => log.info({ file }, `development mail (no SMTP_URL set): read the code in ${file}`),

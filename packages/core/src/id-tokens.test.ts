@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { ID_TOKEN_LIFETIME_SECONDS, IdTokens } from "./id-tokens.js";
+import { ID_TOKEN_LIFETIME_SECONDS, IdTokens, ISSUED_AT_LEEWAY_SECONDS } from "./id-tokens.js";
 
 const secret = new TextEncoder().encode("a-test-secret-that-is-32-bytes-long!!");
 const tokens = new IdTokens({ secret, issuer: "http://auth.test", audience: "apps" });
@@ -14,6 +14,23 @@ const now = Date.UTC(2026, 10, 28, 12);
 
 function b64(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+/** A token signed with the right key, issuer and audience, with `claims` changed or added. */
+function signed(claims: Record<string, unknown>): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({
+    ...profile,
+    iss: "http://auth.test",
+    aud: "apps",
+    sub: "00u1",
+    iat,
+    exp: iat + 60,
+    jti: "j",
+    ...claims,
+  })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .sign(secret);
 }
 
 describe("IdTokens", () => {
@@ -120,4 +137,69 @@ describe("IdTokens", () => {
     expect(() => Object.assign(claims, { sub: "admin" })).toThrow(TypeError);
     expect((await small.verify(issued[0] as string, now)).sub).toBe("a");
   });
+
+  it("refuses an audience list, even one that holds ours: its tokens carry our audience alone", async () => {
+    const verified = tokens.verify(await signed({ aud: ["other", "apps"] }), now);
+    await expect(verified).rejects.toMatchObject({
+      code: "INVALID_TOKEN",
+      message: "The token is not valid",
+    });
+    await expect(tokens.verify(await signed({ aud: ["apps"] }), now)).rejects.toMatchObject({
+      code: "INVALID_TOKEN",
+    });
+    await expect(tokens.verify(await signed({ aud: "apps" }), now)).resolves.toMatchObject({ aud: "apps" });
+  });
+
+  it("refuses a token made to live longer than an ID token lives", async () => {
+    const iat = Math.floor(now / 1000);
+    await expect(
+      tokens.verify(await signed({ iat, exp: iat + ID_TOKEN_LIFETIME_SECONDS + 1 }), now),
+    ).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+    await expect(
+      tokens.verify(await signed({ iat, exp: iat + ID_TOKEN_LIFETIME_SECONDS }), now),
+    ).resolves.toMatchObject({ sub: "00u1" });
+  });
+
+  it(`refuses a token issued more than ${ISSUED_AT_LEEWAY_SECONDS} s in the future`, async () => {
+    const later = (seconds: number) => {
+      const iat = Math.floor(now / 1000) + seconds;
+      return signed({ iat, exp: iat + 60 });
+    };
+    await expect(tokens.verify(await later(ISSUED_AT_LEEWAY_SECONDS + 1), now)).rejects.toMatchObject({
+      code: "INVALID_TOKEN",
+    });
+    await expect(tokens.verify(await later(ISSUED_AT_LEEWAY_SECONDS), now)).resolves.toMatchObject({
+      sub: "00u1",
+    });
+  });
+
+  describe.each([
+    ["fresh", false],
+    ["already verified", true],
+  ])("a %s token written another way", (_, verifiedFirst) => {
+    it.each([
+      ["with padding", (token: string) => `${token}=`],
+      ["with a trailing space", (token: string) => `${token} `],
+      ["with a trailing newline", (token: string) => `${token}\n`],
+      ["with a leading space", (token: string) => ` ${token}`],
+      ["with the signature's unused bits set", (token: string) => withUnusedBitsSet(token)],
+    ])("is refused %s", async (_how, rewrite) => {
+      const token = await tokens.issue("00u1", profile, now);
+      if (verifiedFirst) await tokens.verify(token, now);
+      const variant = rewrite(token);
+      expect(variant).not.toBe(token);
+      await expect(tokens.verify(variant, now)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+      await expect(tokens.verify(token, now)).resolves.toMatchObject({ sub: "00u1" });
+    });
+  });
 });
+
+/**
+ * The same signature bytes under another last character: an HS256 signature is 32 bytes, 43 base64url
+ * characters, and the last one carries 2 bits that decoders ignore.
+ */
+function withUnusedBitsSet(token: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(token.at(-1) as string);
+  return token.slice(0, -1) + alphabet[last | 0b11];
+}

@@ -7,6 +7,13 @@ import type { idTokenClaims } from "./schemas.js";
 
 /** Design: ID tokens expire in 10 hours. */
 export const ID_TOKEN_LIFETIME_SECONDS = 10 * 60 * 60;
+/**
+ * How far in the future a token's `iat` may be. Instances behind one load balancer issue and verify
+ * each other's tokens, and NTP keeps their clocks within a second or so of each other; a minute
+ * covers a badly drifting one, while an `iat` further ahead (a token minted to outlive its lifetime)
+ * is refused, so no token lives past ID_TOKEN_LIFETIME_SECONDS plus this from now.
+ */
+export const ISSUED_AT_LEEWAY_SECONDS = 60;
 /** RFC 7518 3.2: an HS256 key must be at least as long as the hash output. */
 export const MIN_SECRET_BYTES = 32;
 
@@ -74,6 +81,7 @@ export class IdTokens {
   }
 
   private async check(token: string, nowMs: number): Promise<IdTokenClaims> {
+    if (!isCanonicalCompactJws(token)) throw new AuthError("INVALID_TOKEN", "The token is not valid");
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ["HS256"],
@@ -82,6 +90,13 @@ export class IdTokens {
         currentDate: new Date(nowMs),
         requiredClaims: ["sub", "iat", "exp", "jti"],
       });
+      const { aud, iat, exp } = payload as { aud: unknown; iat: number; exp: number };
+      // jose accepts an array that holds our audience; this service only ever issues the one string.
+      const ours =
+        aud === this.options.audience &&
+        exp - iat <= ID_TOKEN_LIFETIME_SECONDS &&
+        iat <= nowMs / 1000 + ISSUED_AT_LEEWAY_SECONDS;
+      if (!ours) throw new AuthError("INVALID_TOKEN", "The token is not valid");
       return payload as unknown as IdTokenClaims;
     } catch (error) {
       if (error instanceof errors.JOSEError) {
@@ -92,4 +107,21 @@ export class IdTokens {
       throw error;
     }
   }
+}
+
+/**
+ * Three base64url segments, each exactly as it encodes: base64url decoders forgive padding, spaces
+ * and the unused low bits of the last character, so `token=` or `token ` would otherwise pass as the
+ * same token under another name (and, in the verified cache, as another token).
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split(".");
+  return (
+    segments.length === 3 &&
+    segments.every(
+      (segment) =>
+        /^[A-Za-z0-9_-]+$/.test(segment) &&
+        Buffer.from(segment, "base64url").toString("base64url") === segment,
+    )
+  );
 }

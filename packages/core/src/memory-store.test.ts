@@ -19,6 +19,20 @@ describe("MemoryStore", () => {
     expect(store.size).toBe(0);
   });
 
+  it("copies another store's entries, TTLs included, without sharing them", async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now });
+    const copy = new MemoryStore({ now: () => now });
+    await store.set("a", "1", 1000);
+    await copy.set("stale", "1", 1000);
+    copy.copyFrom(store);
+    expect(await copy.get("stale")).toBeNull();
+    await copy.increment("a", 1000);
+    expect(await store.get("a")).toBe("1");
+    now += 1000;
+    expect(await copy.get("a")).toBeNull();
+  });
+
   it("hands a taken value to one taker only", async () => {
     const { store } = setup();
     await store.set("grant", "x", 1000);

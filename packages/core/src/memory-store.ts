@@ -61,6 +61,12 @@ export class MemoryStore implements EphemeralStore {
     this.entries.clear();
   }
 
+  /** Replaces this store's entries with copies of `other`'s: tests ask "what if" of a copy, leaving `other` as it was. */
+  copyFrom(other: MemoryStore): void {
+    this.entries.clear();
+    for (const [key, entry] of other.entries) this.entries.set(key, { ...entry });
+  }
+
   /** Entries held, expired or not (for tests that check nothing grows without bound). */
   get size(): number {
     return this.entries.size;

@@ -4,7 +4,7 @@ import { type Clock, digest, type EphemeralStore } from "@authsvc/core";
 export const MAX_FAILED_PASSWORDS = 10;
 /**
  * How long a lock lasts unless configured (PASSWORD_LOCKOUT_SECONDS). With ten failures per lock,
- * at most 9 + 10 × 4 = 49 wrong passwords fit in any hour: with the wrong-code budget of OneTimeCodes,
+ * at most 8 + 10 × 4 = 48 wrong passwords fit in any hour: with the wrong-code budget of OneTimeCodes,
  * within the 100 failed attempts per account per hour of NIST SP 800-63B 5.2.2 and OWASP ASVS 2.2.1.
  * Shorter locks would let more through, so the service refuses to be configured below this.
  */

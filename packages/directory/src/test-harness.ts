@@ -56,7 +56,8 @@ export class Harness {
   readonly clock = new TestClock();
   readonly mailer = new RecordingMailer();
   directory!: IdentityProvider;
-  private store!: MemoryStore;
+  /** Where codes, attempt counts and locks live. */
+  store!: MemoryStore;
 
   private constructor(readonly database: TestDatabase) {}
 
@@ -77,10 +78,13 @@ export class Harness {
     this.directory = await this.newDirectory(options);
   }
 
-  /** Another directory (as another process would open) over the same database, clock, mail and code store. */
-  async newDirectory(options: { sessionTtlSeconds?: number } = {}): Promise<IdentityProvider> {
+  /** Another directory (as another process would open) over the same database, clock, mail and (unless given one) store. */
+  async newDirectory(
+    options: { sessionTtlSeconds?: number; store?: MemoryStore } = {},
+  ): Promise<IdentityProvider> {
+    const { store = this.store, ...directoryOptions } = options;
     const codes = new OneTimeCodes({
-      store: this.store,
+      store,
       mailer: this.mailer,
       clock: this.clock,
       ttlSeconds: 300,
@@ -91,10 +95,10 @@ export class Harness {
     return createDirectory({
       ...this.database.target,
       codes,
-      store: this.store,
+      store,
       clock: this.clock,
       orgUrl: ORG_URL,
-      ...options,
+      ...directoryOptions,
     });
   }
 
