@@ -15,6 +15,7 @@ describe("loadConfig", () => {
       env: "development",
       otpTtlSeconds: 300,
       authCodeTtlSeconds: 60,
+      pendingUserTtlSeconds: 86_400,
       requireMfaForGrant: true,
       errorsAs200: false,
       redisUrl: undefined,
@@ -47,6 +48,7 @@ describe("loadConfig", () => {
     [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
     [{ CORS_ORIGINS: "https://app.example.com/login" }, "CORS_ORIGINS"],
     [{ PASSWORD_LOCKOUT_SECONDS: "60" }, "PASSWORD_LOCKOUT_SECONDS must be at least 900"],
+    [{ PENDING_USER_TTL_SECONDS: "0" }, "PENDING_USER_TTL_SECONDS"],
     [{ NODE_ENV: "production", JWT_SECRET: "a".repeat(64) }, "JWT_SECRET looks guessable"],
     [{ NODE_ENV: "production", JWT_SECRET: "secret".repeat(8) }, "JWT_SECRET looks guessable"],
   ])("refuses %o with a message naming the variable", (env, expected) => {
