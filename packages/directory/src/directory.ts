@@ -124,7 +124,7 @@ class EmbeddedDirectory implements IdentityProvider {
   /**
    * Every registration sweeps the expired unfinished ones, so the table holds no more of them than
    * a TTL's worth of registrations. A login held by a registration that never finished is taken
-   * over: that user is deleted (its id, factor and pending code die with it) and this one created.
+   * over: that user is deleted (its id, password and code stop working) and this one created.
    */
   async createUser(user: NewUser): Promise<OktaUser> {
     const login = user.email;
