@@ -2,7 +2,13 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { DEFAULT_RATE_LIMITS, type RateLimitRule, type RateLimits, type StepUpRule } from "@authsvc/core";
+import {
+  DEFAULT_PENDING_USER_TTL_SECONDS,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitRule,
+  type RateLimits,
+  type StepUpRule,
+} from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { z } from "zod";
 import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
@@ -127,6 +133,7 @@ const environment = z
     OTP_RESEND_SECONDS: z.coerce.number().int().min(0).default(5),
     AUTH_CODE_TTL_SECONDS: seconds(60),
     SESSION_TTL_SECONDS: seconds(7200),
+    PENDING_USER_TTL_SECONDS: seconds(DEFAULT_PENDING_USER_TTL_SECONDS),
     SSO_REQUIRE_MFA: stepUpRule,
     ERRORS_AS_200: flag.default(false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -225,6 +232,8 @@ export interface Config {
   otpResendSeconds: number;
   authCodeTtlSeconds: number;
   sessionTtlSeconds: number;
+  /** How long a registration whose code was never entered is kept. */
+  pendingUserTtlSeconds: number;
   /** What an SSO grant needs of a session whose user has MFA active. */
   stepUp: StepUpRule;
   errorsAs200: boolean;
@@ -286,6 +295,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     otpResendSeconds: env.OTP_RESEND_SECONDS,
     authCodeTtlSeconds: env.AUTH_CODE_TTL_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    pendingUserTtlSeconds: env.PENDING_USER_TTL_SECONDS,
     stepUp: env.SSO_REQUIRE_MFA,
     errorsAs200: env.ERRORS_AS_200,
     logLevel: env.LOG_LEVEL,

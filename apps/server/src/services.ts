@@ -38,7 +38,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
   // With Okta, Okta mails the codes; the embedded directory has this service mail them.
   const mailer = config.okta ? undefined : developmentOrSmtpMailer(config, log);
   const idp = config.okta
-    ? await oktaProvider(config.okta)
+    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds)
     : await embeddedDirectory(config, store, mailer as Mailer, secrets);
   const idTokens = new IdTokens({
     secret: secrets.idTokenKey,
@@ -99,6 +99,7 @@ async function embeddedDirectory(config: Config, store: EphemeralStore, mailer: 
     clock: systemClock,
     orgUrl: config.publicUrl,
     sessionTtlSeconds: config.sessionTtlSeconds,
+    pendingUserTtlSeconds: config.pendingUserTtlSeconds,
     lockoutSeconds: config.lockoutSeconds,
   });
 }
@@ -107,7 +108,7 @@ async function embeddedDirectory(config: Config, store: EphemeralStore, mailer: 
  * Okta's SDK (like ioredis above and pg in the directory) is loaded only when used: it is a
  * large part of the start-up time and memory otherwise.
  */
-async function oktaProvider(okta: NonNullable<Config["okta"]>) {
+async function oktaProvider(okta: NonNullable<Config["okta"]>, pendingUserTtlSeconds: number) {
   const { createOktaProvider } = await import("@authsvc/okta");
-  return createOktaProvider(okta);
+  return createOktaProvider({ ...okta, pendingUserTtlSeconds });
 }

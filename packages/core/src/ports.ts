@@ -25,17 +25,28 @@ export interface PasswordCheck {
   sessionToken: string;
 }
 
+/** How long a registration may stay unfinished (its email factor not active) before it is removed: a day. */
+export const DEFAULT_PENDING_USER_TTL_SECONDS = 86_400;
+
 /**
  * Users, sessions and the email factor, in Okta's shapes. Failures are thrown as
  * `AuthError("OKTA_ERROR")` carrying Okta's error object, whichever provider answers.
+ *
+ * Only the emailed code makes an account someone's: until its email factor is active, a user is a
+ * registration that never finished. Registering its email again replaces it, and once it is older
+ * than the provider's pending-user TTL it is removed, or answered as absent until it is.
  */
 export interface IdentityProvider {
-  /** Creates an active user with a password (E0000001 for a taken login or a weak password). */
+  /**
+   * Creates an active user with a password, or replaces a user of that login that never activated
+   * its email factor: that user is deleted (its id, its code and its password stop working) and a
+   * new one created. E0000001 for a login taken by an activated user, or a weak password.
+   */
   createUser(user: NewUser): Promise<OktaUser>;
   /** Removes a user whose registration could not finish. */
   deleteUser(userId: string): Promise<void>;
   getUser(userId: string): Promise<OktaUser>;
-  /** E0000004 for a wrong password and for an unknown login alike. */
+  /** E0000004 for a wrong password and for an unknown login alike (an expired registration is unknown). */
   checkPassword(login: string, password: string): Promise<PasswordCheck>;
   createSession(check: PasswordCheck): Promise<OktaSession>;
   /** E0000007 for an unknown, ended or expired session. */

@@ -16,7 +16,24 @@ export const LIMITS = {
 } as const;
 
 const name = z.string().trim().min(1).max(LIMITS.name);
-const email = z.string().trim().max(LIMITS.email).pipe(z.email());
+/**
+ * The one email rule, for both doors and both providers. ASCII only: a dot-atom local part of
+ * RFC 5322's characters and a domain of LDH labels, so an IDN domain is given in punycode
+ * (`xn--`). Unicode is refused rather than normalised: NFKC or a case fold maps lookalikes (the
+ * Kelvin sign, fullwidth letters, dotless i, ß) onto other people's addresses, and Okta supports
+ * no diacritics in email addresses (its help page "Supported Okta email address characters"), nor
+ * a top-level domain longer than 20. `/` is left out: Okta cannot look such a login up
+ * (GET /api/v1/users/{login}), which replacing a registration that never finished needs.
+ * No quoted local parts, comments or address literals: neither Okta nor most mail systems take them.
+ */
+export const emailPattern =
+  /^(?=[^@]{1,64}@)[a-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,20}|xn--[a-z0-9-]{1,16})$/i;
+/**
+ * An address's one stored and compared form: trimmed, then lower-cased once it is known to be
+ * ASCII (logins are case-insensitive in Okta and in the directory; lower-casing ASCII maps no
+ * address onto another).
+ */
+const email = z.string().trim().max(LIMITS.email).regex(emailPattern, "must be a valid email").toLowerCase();
 const password = z.string().min(1).max(LIMITS.password);
 export const idPattern = /^[A-Za-z0-9_-]+$/;
 const id = z.string().min(1).max(LIMITS.id).regex(idPattern);

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  DEFAULT_PENDING_USER_TTL_SECONDS,
   type EphemeralStore,
   type IdentityProvider,
   type NewUser,
@@ -40,6 +41,8 @@ interface CommonOptions {
   orgUrl: string;
   /** Okta's default: two hours. */
   sessionTtlSeconds?: number;
+  /** How long a user whose email factor is not active yet is kept; DEFAULT_PENDING_USER_TTL_SECONDS unless set. */
+  pendingUserTtlSeconds?: number;
 }
 
 /** The directory lives in a SQLite file (one process), or in PostgreSQL (several instances). */
@@ -81,11 +84,15 @@ type CredentialsRow = {
   login: string;
   password_hash: string;
   status: string;
+  pending_since: number | null;
   factor_status: string | null;
 };
+/** A registration replaced by another of the same email while it was being replaced: tries before E0000001. */
+const REPLACE_ATTEMPTS = 3;
 
 class EmbeddedDirectory implements IdentityProvider {
   private readonly sessionTtlMs: number;
+  private readonly pendingUserTtlMs: number;
   private readonly lockout: PasswordLockout;
   /**
    * The hot reads (a session on every `user.me`, its user) answered from memory. Only for
@@ -102,6 +109,7 @@ class EmbeddedDirectory implements IdentityProvider {
     private readonly unknowableHash: string,
   ) {
     this.sessionTtlMs = (options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS) * 1000;
+    this.pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
     // PostgreSQL serves several instances, whose writes this one would not see: no cache there.
     const cached = db.dialect === "sqlite" ? READ_CACHE_ENTRIES : 0;
     this.users = new TtlCache(READ_CACHE_TTL_MS, cached, options.clock);
@@ -113,28 +121,40 @@ class EmbeddedDirectory implements IdentityProvider {
     );
   }
 
+  /**
+   * Every registration sweeps the expired unfinished ones, so the table holds no more of them than
+   * a TTL's worth of registrations. A login held by a registration that never finished is taken
+   * over: that user is deleted (its id, password and code stop working) and this one created.
+   */
   async createUser(user: NewUser): Promise<OktaUser> {
     const login = user.email;
     assertPasswordPolicy(user.password, { login, firstName: user.firstName, lastName: user.lastName });
     const passwordHash = await hashPassword(user.password);
-    let row: UserRow | undefined;
-    try {
-      row = await this.db.queryOne<UserRow>(SQL.insertUser, {
-        id: newUserId(),
-        login,
-        loginKey: loginKey(login),
-        email: user.email,
-        firstName: user.firstName,
-        lastName: user.lastName,
-        passwordHash,
-        now: this.options.clock.now(),
-      });
-    } catch (error) {
-      if (isConstraintViolation(error, "unique")) throw validationFailed("login", LOGIN_TAKEN);
-      throw error;
+    await this.sweepExpiredRegistrations();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = await this.db.queryOne<UserRow>(SQL.insertUser, {
+          id: newUserId(),
+          login,
+          loginKey: loginKey(login),
+          email: user.email,
+          firstName: user.firstName,
+          lastName: user.lastName,
+          passwordHash,
+          now: this.options.clock.now(),
+        });
+        if (!row) throw new Error("INSERT ... RETURNING answered no row");
+        return toOktaUser(row, this.options.orgUrl);
+      } catch (error) {
+        if (!isConstraintViolation(error, "unique")) throw error;
+        const replaced = await this.db.query<{ id: string }>(SQL.deleteUnfinishedRegistration, {
+          loginKey: loginKey(login),
+        });
+        this.forget(replaced);
+        if (replaced.length === 0 || attempt === REPLACE_ATTEMPTS)
+          throw validationFailed("login", LOGIN_TAKEN);
+      }
     }
-    if (!row) throw new Error("INSERT ... RETURNING answered no row");
-    return toOktaUser(row, this.options.orgUrl);
   }
 
   async deleteUser(userId: string): Promise<void> {
@@ -165,7 +185,7 @@ class EmbeddedDirectory implements IdentityProvider {
     const matches = await verifyPassword(row?.password_hash ?? this.unknowableHash, password);
     // Read after the hash: a guess that was hashing while the tenth failure locked the login is refused too.
     const locked = await this.lockout.isLocked(key);
-    if (!row || !matches || locked || row.status !== "ACTIVE") {
+    if (!row || this.isExpiredRegistration(row) || !matches || locked || row.status !== "ACTIVE") {
       await this.lockout.recordFailure(key);
       throw oktaError("E0000004");
     }
@@ -212,6 +232,7 @@ class EmbeddedDirectory implements IdentityProvider {
   }
 
   async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
+    await this.sweepExpiredRegistrations();
     const user = await this.db.queryOne<UserRow>(SQL.selectUser, { id: userId });
     if (!user) throw notFound(userId, "User");
     const existing = await this.db.queryOne<FactorWithEmail>(SQL.selectFactor, { userId });
@@ -237,6 +258,7 @@ class EmbeddedDirectory implements IdentityProvider {
   }
 
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
+    await this.sweepExpiredRegistrations();
     const pending = await this.factorOf(userId);
     if (pending.status === "ACTIVE") throw validationFailed("factor", "factor: Factor is already active");
     await this.options.codes.check(userId, "activation", passCode);
@@ -244,6 +266,8 @@ class EmbeddedDirectory implements IdentityProvider {
       userId,
       now: this.options.clock.now(),
     });
+    // Only takes the user out of the sweep's index: the factor, now active, already protects it.
+    if (factor) await this.db.execute(SQL.endRegistration, { id: userId });
     // Sessions carry whether the factor is active (mfaActive).
     this.sessions.clear();
     if (!factor) throw notFound(userId, "Factor");
@@ -272,6 +296,25 @@ class EmbeddedDirectory implements IdentityProvider {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+
+  /** Removes the users whose email factor is still not active a pending TTL after they registered. */
+  private async sweepExpiredRegistrations(): Promise<void> {
+    const cutoff = this.options.clock.now() - this.pendingUserTtlMs;
+    this.forget(await this.db.query<{ id: string }>(SQL.deleteExpiredRegistrations, { cutoff }));
+  }
+
+  /** Treated as absent until a sweep removes it. */
+  private isExpiredRegistration(row: CredentialsRow): boolean {
+    return (
+      row.factor_status !== "ACTIVE" &&
+      row.pending_since !== null &&
+      row.pending_since <= this.options.clock.now() - this.pendingUserTtlMs
+    );
+  }
+
+  private forget(users: { id: string }[]): void {
+    for (const { id } of users) this.users.delete(id);
   }
 
   private async liveSession(sessionId: string, now: number): Promise<OktaSession> {

@@ -67,7 +67,24 @@ CREATE INDEX sessions_user_id ON sessions (user_id);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
 `,
   },
+  {
+    version: 2,
+    name: "registrations that never finished",
+    sql: `
+-- When the registration started, while the user's email factor is not active: such a user may be
+-- replaced by a registration of the same email, and is removed once it is older than the pending
+-- users' TTL. Users registered before this migration and not activated count from their creation.
+ALTER TABLE users ADD COLUMN pending_since BIGINT;
+UPDATE users SET pending_since = created
+WHERE NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = users.id AND f.status = 'ACTIVE');
+-- Holds only the pending users, so that sweeping the expired ones reads nothing else.
+CREATE INDEX users_pending_since ON users (pending_since) WHERE pending_since IS NOT NULL;
+`,
+  },
 ];
+
+/** Whether a user's registration never finished: no active email factor. Reads `users` as the outer row. */
+const NO_ACTIVE_FACTOR = `NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = users.id AND f.status = 'ACTIVE')`;
 
 export const SQL = {
   createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -86,20 +103,26 @@ export const SQL = {
 
   // Answers the new user, so creating one is a single round trip.
   insertUser: `INSERT INTO users (id, login, login_key, email, first_name, last_name, password_hash, status,
-  created, activated, status_changed, last_login, last_updated, password_changed)
+  created, activated, status_changed, last_login, last_updated, password_changed, pending_since)
 VALUES (@id, @login, @loginKey, @email, @firstName, @lastName, @passwordHash, 'ACTIVE',
-  @now, @now, @now, NULL, @now, @now)
+  @now, @now, @now, NULL, @now, @now, @now)
 RETURNING id, login, email, first_name, last_name, status, created, activated, status_changed,
   last_login, last_updated, password_changed`,
   // Lists its columns so that the password hash never reaches an Okta shape.
   selectUser: `SELECT id, login, email, first_name, last_name, status, created, activated, status_changed,
   last_login, last_updated, password_changed
 FROM users WHERE id = @id`,
-  selectCredentials: `SELECT u.id, u.login, u.password_hash, u.status, f.status AS factor_status
+  selectCredentials: `SELECT u.id, u.login, u.password_hash, u.status, u.pending_since, f.status AS factor_status
 FROM users u LEFT JOIN factors f ON f.user_id = u.id
 WHERE u.login_key = @loginKey`,
   recordLogin: "UPDATE users SET last_login = @now WHERE id = @id",
   deleteUser: "DELETE FROM users WHERE id = @id",
+  // The guard on the factor, not pending_since alone, decides: an activated user is never removed.
+  deleteUnfinishedRegistration: `DELETE FROM users WHERE login_key = @loginKey AND ${NO_ACTIVE_FACTOR}
+RETURNING id`,
+  deleteExpiredRegistrations: `DELETE FROM users WHERE pending_since <= @cutoff AND ${NO_ACTIVE_FACTOR}
+RETURNING id`,
+  endRegistration: "UPDATE users SET pending_since = NULL WHERE id = @id",
 
   selectFactor: `SELECT f.id, f.user_id, f.status, f.created, f.last_updated, u.email
 FROM factors f JOIN users u ON u.id = f.user_id

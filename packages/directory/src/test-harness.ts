@@ -9,11 +9,13 @@ import {
   OneTimeCodes,
 } from "@authsvc/core";
 import { expect } from "vitest";
-import { createDirectory } from "./directory.js";
+import { createDirectory, type DirectoryOptions } from "./directory.js";
 import type { SqlParams } from "./sql-database.js";
 import type { Backend, TestDatabase } from "./test-backends.js";
 
 export const ORG_URL = "http://localhost:3000";
+
+type HarnessOptions = Pick<DirectoryOptions, "sessionTtlSeconds" | "pendingUserTtlSeconds">;
 
 /** The one stand-in: it keeps the mails (SMTP itself is tested in @authsvc/mail) and can be made to fail. */
 export class RecordingMailer implements Mailer {
@@ -61,27 +63,25 @@ export class Harness {
 
   private constructor(readonly database: TestDatabase) {}
 
-  static async start(backend: Backend, options: { sessionTtlSeconds?: number } = {}): Promise<Harness> {
+  static async start(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
     return Harness.on(await backend.create(), options);
   }
 
   /** A harness over a database made already (which `dispose` drops). */
-  static async on(database: TestDatabase, options: { sessionTtlSeconds?: number } = {}): Promise<Harness> {
+  static async on(database: TestDatabase, options: HarnessOptions = {}): Promise<Harness> {
     const harness = new Harness(database);
     await harness.open(options);
     return harness;
   }
 
   /** Opens the same database again, as a restarted process would. */
-  async open(options: { sessionTtlSeconds?: number } = {}): Promise<void> {
+  async open(options: HarnessOptions = {}): Promise<void> {
     this.store = new MemoryStore(this.clock);
     this.directory = await this.newDirectory(options);
   }
 
   /** Another directory (as another process would open) over the same database, clock, mail and (unless given one) store. */
-  async newDirectory(
-    options: { sessionTtlSeconds?: number; store?: MemoryStore } = {},
-  ): Promise<IdentityProvider> {
+  async newDirectory(options: HarnessOptions & { store?: MemoryStore } = {}): Promise<IdentityProvider> {
     const { store = this.store, ...directoryOptions } = options;
     const codes = new OneTimeCodes({
       store,

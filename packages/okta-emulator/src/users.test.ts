@@ -48,6 +48,10 @@ describe("users, through the official SDK", () => {
     const created = await createUser(client, email);
     expect((await client.userApi.getUser({ userId: created.id as string })).id).toBe(created.id);
     expect((await client.userApi.getUser({ userId: email.toUpperCase() })).id).toBe(created.id);
+    // The SDK escapes the login into the path; RFC 5322's specials come back as they were.
+    const special = uniqueEmail("o'brien+a{b}|c?d#e%f");
+    const withSpecials = await createUser(client, special);
+    expect((await client.userApi.getUser({ userId: special })).id).toBe(withSpecials.id);
   });
 
   it("refuses a taken login, in any case, with Okta's E0000001", async () => {

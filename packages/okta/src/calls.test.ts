@@ -89,7 +89,10 @@ describe("Okta calls per operation", () => {
     h.passResendInterval();
     expect(await count("mfa.verify (send)", () => ops.verifyMfa({ userId }))).toBe(1);
     const otp = await h.nextCode(ada.email, 1);
-    expect(await count("mfa.verify (code)", () => ops.verifyMfa({ userId, otp }))).toBe(1);
+    // Naming the session costs a session read: it must be this user's.
+    expect(
+      await count("mfa.verify (code)", () => ops.verifyMfa({ userId, otp, sessionId: session.id })),
+    ).toBe(2);
     let grant = "";
     expect(
       await count("sso.grant", async () => {
@@ -123,7 +126,11 @@ describe("Okta calls per operation", () => {
     h.passResendInterval();
     expect(await count("mfa.verify (send)", () => fresh().verifyMfa({ userId }))).toBe(2);
     const stepUp = await h.nextCode(ada.email, 2);
-    expect(await count("mfa.verify (code)", () => fresh().verifyMfa({ userId, otp: stepUp }))).toBe(2);
+    expect(
+      await count("mfa.verify (code)", () =>
+        fresh().verifyMfa({ userId, otp: stepUp, sessionId: session.id }),
+      ),
+    ).toBe(3);
     let grant = "";
     expect(
       await count("sso.grant", async () => {

@@ -1,5 +1,6 @@
 import {
   AuthError,
+  DEFAULT_PENDING_USER_TTL_SECONDS,
   type IdentityProvider,
   type NewUser,
   type OktaEmailFactor,
@@ -9,7 +10,7 @@ import {
   type PasswordCheck,
   TtlCache,
 } from "@authsvc/core";
-import { Client } from "@okta/okta-sdk-nodejs";
+import { Client, type User, type UserFactor } from "@okta/okta-sdk-nodejs";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
 import { type AuthnAnswer, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
@@ -26,6 +27,12 @@ export interface OktaProviderOptions {
   maxRetries?: number;
   /** How long a user's profile and active email factor are remembered between calls; 0 remembers nothing. */
   profileCacheSeconds?: number;
+  /**
+   * How long a registration may stay unfinished; DEFAULT_PENDING_USER_TTL_SECONDS unless set.
+   * Okta cannot list users by factor status, so an expired one is removed when the provider
+   * meets it (login, activation, a resend), not swept.
+   */
+  pendingUserTtlSeconds?: number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -35,6 +42,8 @@ export const DEFAULT_MAX_RETRIES = 2;
  * for the same user, short enough that a change made in Okta's console shows soon.
  */
 export const DEFAULT_PROFILE_CACHE_SECONDS = 60;
+/** A registration replaced by another of the same email while it was being replaced: tries before E0000001. */
+const REPLACE_ATTEMPTS = 3;
 
 /** The identity provider over an Okta org, through the official SDK. Makes no call until used. */
 export function createOktaProvider(options: OktaProviderOptions): IdentityProvider {
@@ -54,7 +63,8 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
     }),
   });
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
-  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs);
+  const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
+  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs);
 }
 
 class OktaProvider implements IdentityProvider {
@@ -71,12 +81,28 @@ class OktaProvider implements IdentityProvider {
     private readonly orgUrl: string,
     private readonly requestTimeoutMs: number,
     cacheMs: number,
+    private readonly pendingUserTtlMs: number,
   ) {
     this.users = new TtlCache(cacheMs);
     this.activeEmailFactors = new TtlCache(cacheMs);
   }
 
+  /**
+   * Okta refuses a taken login (E0000001): when the user holding it is a registration that never
+   * finished, it is deleted and this one created in its place.
+   */
   async createUser(user: NewUser): Promise<OktaUser> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.create(user);
+      } catch (error) {
+        if (!isLoginTaken(error) || attempt === REPLACE_ATTEMPTS) throw error;
+        if (!(await this.removeUnfinishedRegistration(user.email))) throw error;
+      }
+    }
+  }
+
+  private async create(user: NewUser): Promise<OktaUser> {
     const created = await this.call(() =>
       this.client.userApi.createUser({
         body: {
@@ -118,7 +144,8 @@ class OktaProvider implements IdentityProvider {
         return {
           userId: outcome.userId,
           login: outcome.login,
-          mfaActive: (await this.activeEmailFactorOf(outcome.userId)) !== undefined,
+          // An expired registration is deleted on the way, and fails as an unknown login does.
+          mfaActive: (await this.activeEmailFactorOf(outcome.userId).catch(unknownLogin)) !== undefined,
           sessionToken: outcome.sessionToken,
         };
       // No sessionToken exists yet: the empty one tells createSession so (see mfaRequiredAtAuthn).
@@ -169,7 +196,10 @@ class OktaProvider implements IdentityProvider {
    * user id alone cannot reset someone's second factor.
    */
   async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
-    const { email } = (await this.getUser(userId)).profile;
+    const user = await this.getUser(userId);
+    // Deletes an expired registration (E0000007) before a code is mailed for it.
+    if (this.olderThanPendingTtl(user.created)) await this.emailFactorOf(userId);
+    const { email } = user.profile;
     const factor = await this.call(() =>
       this.client.userFactorApi.enrollFactor({
         userId,
@@ -223,17 +253,60 @@ class OktaProvider implements IdentityProvider {
     this.activeEmailFactors.clear();
   }
 
-  /** The user's email factor as Okta has it now (its list is lazy: nothing is fetched until iterated). */
+  /**
+   * The user's email factor as Okta has it now. A registration that never finished and is older
+   * than the pending TTL (counted from its email factor's enrolment, which register makes) is
+   * deleted here, and answered as an unknown user (E0000007).
+   */
   private async emailFactorOf(userId: string): Promise<OktaEmailFactor | undefined> {
-    const factor = await this.call(async () => {
-      for await (const each of await this.client.userFactorApi.listFactors({ userId })) {
-        if (each?.factorType === "email") return toOktaEmailFactor(each);
+    const factors = await this.factorsOf(userId);
+    const [only] = factors;
+    if (onlyPendingEmailFactor(factors) && this.olderThanPendingTtl(only?.created)) {
+      const user = await this.call(() => this.client.userApi.getUser({ userId }));
+      if (isUnfinishedRegistration(user, factors)) {
+        await this.deleteUser(userId).catch(ignoreNotFound);
+        throw userNotFound(userId);
       }
-      return undefined;
-    });
+    }
+    const email = factors.find((each) => each.factorType === "email");
+    const factor = email && toOktaEmailFactor(email);
     if (factor?.status === "ACTIVE") this.activeEmailFactors.set(userId, factor);
     else this.activeEmailFactors.delete(userId);
     return factor;
+  }
+
+  /** Every factor of the user (the SDK's list is lazy: nothing is fetched until iterated). */
+  private async factorsOf(userId: string): Promise<UserFactor[]> {
+    return this.call(async () => {
+      const factors: UserFactor[] = [];
+      for await (const each of await this.client.userFactorApi.listFactors({ userId })) {
+        if (each) factors.push(each);
+      }
+      return factors;
+    });
+  }
+
+  /**
+   * Deletes the user holding `login` if it is a registration that never finished; false when it
+   * is not one. Okta looks a user up by login too (GET /api/v1/users/{login}).
+   */
+  private async removeUnfinishedRegistration(login: string): Promise<boolean> {
+    let holder: User;
+    try {
+      holder = await this.call(() => this.client.userApi.getUser({ userId: login }));
+    } catch (error) {
+      // Deleted since Okta refused the login: it is free again.
+      if (isOktaError(error, "E0000007")) return true;
+      throw error;
+    }
+    const userId = holder.id ?? "";
+    if (!isUnfinishedRegistration(holder, await this.factorsOf(userId))) return false;
+    await this.deleteUser(userId).catch(ignoreNotFound);
+    return true;
+  }
+
+  private olderThanPendingTtl(created: Date | string | undefined): boolean {
+    return created !== undefined && Date.now() - new Date(created).getTime() >= this.pendingUserTtlMs;
   }
 
   private async activeEmailFactorOf(userId: string): Promise<OktaEmailFactor | undefined> {
@@ -309,6 +382,43 @@ function jsonBody(body: object): Parameters<Client["http"]["postJson"]>[1] {
 
 function isOktaError(error: unknown, errorCode: string): error is AuthError & { okta: { errorId: string } } {
   return error instanceof AuthError && error.okta?.errorCode === errorCode;
+}
+
+/**
+ * Okta records no user's creator: a registration that never finished is told by what register
+ * leaves, a user of Okta's own (no directory or IdP behind it), active with a password, whose only
+ * factor is an email factor still pending activation. A user of another application in that state
+ * never proved the address either; one with no factor, or any other, is never touched.
+ */
+function isUnfinishedRegistration(user: User, factors: UserFactor[]): boolean {
+  return (
+    user.status === "ACTIVE" && user.credentials?.provider?.type === "OKTA" && onlyPendingEmailFactor(factors)
+  );
+}
+
+function onlyPendingEmailFactor(factors: UserFactor[]): boolean {
+  const [only] = factors;
+  return factors.length === 1 && only?.factorType === "email" && only.status === "PENDING_ACTIVATION";
+}
+
+function isLoginTaken(error: unknown): boolean {
+  return (
+    isOktaError(error, "E0000001") &&
+    (error.okta?.errorCauses ?? []).some((cause) => cause.errorSummary.startsWith("login:"))
+  );
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!isOktaError(error, "E0000007")) throw error;
+}
+
+/** A password check of a user deleted meanwhile fails as one of an unknown login. */
+function unknownLogin(error: unknown): never {
+  throw isOktaError(error, "E0000007") ? oktaError("E0000004") : error;
+}
+
+function userNotFound(userId: string): AuthError {
+  return oktaError("E0000007", { summary: `Not found: Resource not found: ${userId} (User)` });
 }
 
 /** As the embedded directory answers a user without the factor asked for. */

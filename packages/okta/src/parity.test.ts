@@ -12,7 +12,7 @@ import {
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
 import { codeIn } from "@authsvc/mail/testing";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { ada, grace, Harness, otherCode } from "./test-harness.js";
 
 /**
@@ -28,6 +28,9 @@ class CapturingMailer implements Mailer {
   }
   async close(): Promise<void> {}
 }
+
+/** Shorter than a code's life (300 s), so that an expired registration's code is still unexpired. */
+const PENDING_USER_TTL_SECONDS = 60;
 
 let h: Harness;
 let store: MemoryStore;
@@ -51,6 +54,7 @@ beforeEach(async () => {
     store,
     clock: systemClock,
     orgUrl: h.emulator.url,
+    pendingUserTtlSeconds: PENDING_USER_TTL_SECONDS,
   });
 });
 afterEach(async () => {
@@ -61,13 +65,10 @@ afterEach(async () => {
 
 type Outcome = string | { status: number; errorCode: string; errorSummary: string; causes: string[] };
 
-/** Runs the script, noting each step's outcome with the user's id written as {id}. */
-async function script(
-  idp: IdentityProvider,
-  lastCode: (email: string) => Promise<string>,
-): Promise<Outcome[]> {
+/** Notes each step's outcome, with user ids written as {id}. */
+function recorder() {
   const outcomes: Outcome[] = [];
-  let userId = "";
+  const hideIds = (text: string) => text.replace(/\b00u[A-Za-z0-9]{17}\b/g, "{id}");
   const step = async (call: () => Promise<unknown>) => {
     try {
       await call();
@@ -75,20 +76,28 @@ async function script(
     } catch (error) {
       if (!(error instanceof AuthError) || !error.okta) throw error;
       const { errorCode, errorSummary, errorCauses } = error.okta;
-      const hideId = (text: string) => (userId ? text.replaceAll(userId, "{id}") : text);
       outcomes.push({
         status: error.status,
         errorCode,
-        errorSummary: hideId(errorSummary),
-        causes: errorCauses.map((cause) => hideId(cause.errorSummary)),
+        errorSummary: hideIds(errorSummary),
+        causes: errorCauses.map((cause) => hideIds(cause.errorSummary)),
       });
     }
   };
+  return { outcomes, step };
+}
+
+/** Runs the script of every call's outcomes. */
+async function script(
+  idp: IdentityProvider,
+  lastCode: (email: string) => Promise<string>,
+): Promise<Outcome[]> {
+  const { outcomes, step } = recorder();
+  let userId = "";
 
   await step(async () => {
     userId = (await idp.createUser(ada)).id;
   });
-  await step(() => idp.createUser({ ...grace, email: ada.email }));
   await step(() => idp.createUser({ ...grace, password: "grace" }));
   await step(() => idp.createUser({ ...grace, password: "Hopper-Grace-1" }));
   await step(() => idp.getUser("00uUnknownUser000000"));
@@ -104,6 +113,7 @@ async function script(
   await step(() => idp.challengeEmailFactor(userId));
   await step(() => idp.activateEmailFactor(userId, otherCode(code)));
   await step(() => idp.activateEmailFactor(userId, code));
+  await step(() => idp.createUser({ ...grace, email: ada.email }));
   await step(() => idp.activateEmailFactor(userId, code));
   await step(() => idp.enrollEmailFactor(userId));
   await step(() => idp.verifyEmailFactor(userId, "123456"));
@@ -146,7 +156,6 @@ it("answers the same outcomes and Okta errors as the embedded directory", async 
   ).toEqual([
     "E0000001",
     "E0000001",
-    "E0000001",
     "E0000007",
     "E0000007",
     "E0000004",
@@ -159,9 +168,75 @@ it("answers the same outcomes and Okta errors as the embedded directory", async 
     "E0000068",
     "E0000001",
     "E0000001",
+    "E0000001",
     "E0000068",
     "E0000007",
     "E0000007",
     "E0000007",
+  ]);
+});
+
+/**
+ * Registrations that never finished: replaced by the next registration of their email, and
+ * absent once older than the pending TTL. `code(email, n)` is the code of the n-th mail to `email`.
+ */
+async function registrationScript(
+  idp: IdentityProvider,
+  code: (email: string, n: number) => Promise<string>,
+): Promise<Outcome[]> {
+  const { outcomes, step } = recorder();
+  const squatter = { ...ada, firstName: "Mallory", lastName: "Jones", password: "Takeover-Plan-66" };
+  const ids: Record<string, string> = {};
+  const register = (name: string, user: typeof ada) =>
+    step(async () => {
+      ids[name] = (await idp.createUser(user)).id;
+      await idp.enrollEmailFactor(ids[name]);
+    });
+  const id = (name: string) => ids[name] as string;
+
+  await register("squatter", squatter);
+  await register("owner", ada);
+  await step(async () => expect(id("owner")).not.toBe(id("squatter")));
+  await step(async () => idp.activateEmailFactor(id("squatter"), await code(ada.email, 0)));
+  await step(() => idp.checkPassword(ada.email, squatter.password));
+  await step(async () => idp.activateEmailFactor(id("owner"), await code(ada.email, 1)));
+  await step(() => idp.createUser(squatter));
+  await step(() => idp.checkPassword(ada.email, ada.password));
+  await register("grace", grace);
+  vi.setSystemTime(Date.now() + PENDING_USER_TTL_SECONDS * 1000);
+  await step(() => idp.checkPassword(grace.email, grace.password));
+  await step(async () => idp.activateEmailFactor(id("grace"), await code(grace.email, 0)));
+  await step(() => idp.enrollEmailFactor(id("grace")));
+  await step(() => idp.checkPassword(ada.email, ada.password));
+  return outcomes;
+}
+
+it("replaces and expires registrations that never finished as the embedded directory does", async () => {
+  mailer.mails.length = 0;
+  const viaDirectory = await registrationScript(directory, async (email, n) => {
+    const mail = mailer.mails.filter((m) => m.to === email)[n];
+    if (!mail) throw new Error(`no mail ${n} to ${email}`);
+    return codeIn(mail.text);
+  });
+  const viaOkta = await registrationScript(
+    h.newProvider({ pendingUserTtlSeconds: PENDING_USER_TTL_SECONDS }),
+    (email, n) => h.nextCode(email, n),
+  );
+
+  expect(viaOkta).toEqual(viaDirectory);
+  expect(viaDirectory.map((outcome) => (typeof outcome === "string" ? outcome : outcome.errorCode))).toEqual([
+    "ok",
+    "ok",
+    "ok",
+    "E0000007",
+    "E0000004",
+    "ok",
+    "E0000001",
+    "ok",
+    "ok",
+    "E0000004",
+    "E0000007",
+    "E0000007",
+    "ok",
   ]);
 });

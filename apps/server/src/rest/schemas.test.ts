@@ -7,6 +7,7 @@ import {
   tokenInput,
   verifyInput,
 } from "@authsvc/core";
+import { EMAIL_CORPUS } from "@authsvc/test-support";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
@@ -53,6 +54,7 @@ const pairs: [string, import("joi").Schema, z.ZodType, Record<string, unknown>[]
       { ...person, extra: "ignored" },
       { ...person, email: "  ada@example.com  " },
       { ...person, firstName: "  " },
+      ...EMAIL_CORPUS.map((email) => ({ ...person, email })),
       ...["firstName", "lastName", "email", "password"].flatMap((key) =>
         [...strings, ...wrongTypes, undefined].map((value) => ({ ...person, [key]: value })),
       ),
@@ -66,6 +68,7 @@ const pairs: [string, import("joi").Schema, z.ZodType, Record<string, unknown>[]
       { email: person.email, password: "x" },
       { email: "not-an-email", password: "x" },
       { email: `${"a".repeat(250)}@b.co`, password: "x" },
+      ...EMAIL_CORPUS.map((email) => ({ email, password: "x" })),
       ...[...strings, ...wrongTypes].map((password) => ({ email: person.email, password })),
     ],
   ],
@@ -112,5 +115,22 @@ describe("REST Joi schemas and core zod schemas", () => {
       .error?.details.map((d) => d.path.join("."));
     const zodPaths = registerInput.safeParse(bad).error?.issues.map((i) => i.path.join("."));
     expect(new Set(joiPaths)).toEqual(new Set(zodPaths));
+  });
+
+  it("hold one email rule: ASCII only, stored trimmed and lower-cased", () => {
+    const canonical = (email: string) => {
+      const viaZod = loginInput.safeParse({ email, password: "x" });
+      return viaZod.success ? viaZod.data.email : "refused";
+    };
+
+    expect(canonical("  Kate@Example.COM ")).toBe("kate@example.com");
+    expect(canonical("A{B}@example.com")).toBe("a{b}@example.com");
+    expect(canonical("Ada@XN--EXMPLE-CUA.COM")).toBe("ada@xn--exmple-cua.com");
+    for (const lookalike of ["\u212Aate@example.com", "\uFF4Bate@example.com", "D\u0130ANA@example.com"]) {
+      expect(canonical(lookalike)).toBe("refused");
+    }
+    for (const refused of ["\u00E4d\u00E4@ex\u00E4mple.com", '"a b"@example.com', "a/b@example.com"]) {
+      expect(canonical(refused)).toBe("refused");
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { idPattern, LIMITS, otpPattern } from "@authsvc/core";
+import { emailPattern, idPattern, LIMITS, otpPattern } from "@authsvc/core";
 import Joi from "joi";
 
 /**
@@ -6,7 +6,15 @@ import Joi from "joi";
  * They mirror core's zod schemas; schemas.test.ts holds the two in step.
  */
 const name = Joi.string().trim().min(1).max(LIMITS.name).required();
-const email = Joi.string().trim().max(LIMITS.email).email({ tlds: false }).required();
+// core's email rule, checked before lower-casing: Joi's own lowercase() would run first and turn a
+// Kelvin sign into a "k" that the rule then accepts.
+const email = Joi.string()
+  .trim()
+  .max(LIMITS.email)
+  .custom((value: string, helpers) =>
+    emailPattern.test(value) ? value.toLowerCase() : helpers.error("string.email"),
+  )
+  .required();
 const password = Joi.string().min(1).max(LIMITS.password).required();
 // Pattern messages name the rule, never the value: a value may be a code or a session id.
 const id = Joi.string()
