@@ -72,10 +72,13 @@ export interface StorageEventLike {
   readonly storageArea?: unknown;
 }
 
-/** Where `storage` events arrive: `window` in a browser, any `EventTarget` in a test. */
+/**
+ * Where `storage` events arrive: `window` in a browser, any `EventTarget` in a test. The listener takes
+ * any object, so that both a DOM `Window` and Node's `EventTarget` fit; it reads a `StorageEventLike`.
+ */
 export interface StorageEventSource {
-  addEventListener(type: "storage", listener: (event: StorageEventLike) => void): void;
-  removeEventListener(type: "storage", listener: (event: StorageEventLike) => void): void;
+  addEventListener(type: "storage", listener: (event: object) => void): void;
+  removeEventListener(type: "storage", listener: (event: object) => void): void;
 }
 
 export interface LocalStorageAdapterOptions {
@@ -104,7 +107,8 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): A
     remove: (key) => storage.removeItem(key),
     watch(key, onChange) {
       if (!events) return () => undefined;
-      const listener = (event: StorageEventLike) => {
+      const listener = (received: object) => {
+        const event = received as StorageEventLike;
         if (event.storageArea !== undefined && event.storageArea !== storage) return;
         if (event.key === null) onChange(null);
         else if (event.key === key) onChange(event.newValue);
