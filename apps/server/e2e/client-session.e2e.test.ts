@@ -3,11 +3,17 @@ import {
   type AuthSessionStorage,
   createAuthClient,
   createAuthSession,
-  isAuthClientError,
   memoryStorage,
 } from "@authsvc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPerson, PROVIDERS, type RunningService, startService, wrongCode } from "./harness.js";
+import {
+  clientFailure as failure,
+  newPerson,
+  PROVIDERS,
+  type RunningService,
+  startService,
+  wrongCode,
+} from "./harness.js";
 
 /** A storage that keeps every value written to it, to look for what must never be kept. */
 function recordingStorage(): AuthSessionStorage & { written: string[] } {
@@ -22,16 +28,6 @@ function recordingStorage(): AuthSessionStorage & { written: string[] } {
     },
     remove: (key) => inner.remove(key),
   };
-}
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAuthClientError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 // Generous: argon2id hashing on a machine shared with other suites.

@@ -77,6 +77,15 @@ function fakeBrowser() {
   };
 }
 
+/** Two tabs of one browser, `stored` already in its localStorage; `other` is a helper in the second tab. */
+function twoTabs(stored?: string) {
+  const browser = fakeBrowser();
+  if (stored !== undefined) browser.shared.setItem(KEY, stored);
+  const [first, second] = [browser.openTab(), browser.openTab()];
+  const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+  return { browser, first, second, other };
+}
+
 /** The stored form of a signed-in session, as a tab that signed in left it. */
 function storedSignedIn(expiresAt: Date, sessionId = "102sess1on") {
   return JSON.stringify({
@@ -191,10 +200,7 @@ describe("createAuthSession: storage", () => {
 
 describe("createAuthSession: across tabs", () => {
   it("takes up a sign-in made in another tab, and a sign-out there signs it out", () => {
-    const browser = fakeBrowser();
-    const first = browser.openTab();
-    const second = browser.openTab();
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, other } = twoTabs();
     const seen: string[] = [];
     other.subscribe((state) => seen.push(state.status));
 
@@ -207,12 +213,9 @@ describe("createAuthSession: across tabs", () => {
   });
 
   it("signs the other tabs out when one logs out, even when the server cannot be reached", async () => {
-    const browser = fakeBrowser();
-    browser.shared.setItem(KEY, storedSignedIn(new Date(Date.now() + HOUR_MS)));
-    const [first, second] = [browser.openTab(), browser.openTab()];
+    const { browser, first, other } = twoTabs(storedSignedIn(new Date(Date.now() + HOUR_MS)));
     const { client, requests } = offlineClient();
     const leaving = createAuthSession(client, { storage: first.adapter });
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
     expect(other.getState().status).toBe("signed_in");
 
     await expect(leaving.logOut()).rejects.toThrow("fetch failed");
@@ -225,20 +228,14 @@ describe("createAuthSession: across tabs", () => {
   });
 
   it("signs out when another tab clears the whole storage", () => {
-    const browser = fakeBrowser();
-    browser.shared.setItem(KEY, storedSignedIn(new Date(Date.now() + HOUR_MS)));
-    const [first, second] = [browser.openTab(), browser.openTab()];
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, other } = twoTabs(storedSignedIn(new Date(Date.now() + HOUR_MS)));
     first.storage.clear();
     expect(other.getState()).toEqual({ status: "signed_out" });
     other.dispose();
   });
 
   it("ignores changes to other keys and to another storage area (sessionStorage)", () => {
-    const browser = fakeBrowser();
-    browser.shared.setItem(KEY, storedSignedIn(new Date(Date.now() + HOUR_MS)));
-    const [first, second] = [browser.openTab(), browser.openTab()];
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, second, other } = twoTabs(storedSignedIn(new Date(Date.now() + HOUR_MS)));
     const before = other.getState();
     first.storage.removeItem("something.else");
     second.window.dispatchEvent(
@@ -249,9 +246,7 @@ describe("createAuthSession: across tabs", () => {
   });
 
   it("stops listening to other tabs once disposed", () => {
-    const browser = fakeBrowser();
-    const [first, second] = [browser.openTab(), browser.openTab()];
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, other } = twoTabs();
     other.dispose();
     first.storage.setItem(KEY, storedSignedIn(new Date(Date.now() + HOUR_MS)));
     expect(other.getState().status).toBe("signed_out");
@@ -301,9 +296,7 @@ describe("createAuthSession: expiry", () => {
 
   it("arms the expiry of a session another tab signed in with", () => {
     vi.useFakeTimers();
-    const browser = fakeBrowser();
-    const [first, second] = [browser.openTab(), browser.openTab()];
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, other } = twoTabs();
     first.storage.setItem(KEY, storedSignedIn(new Date(Date.now() + HOUR_MS)));
     expect(other.getState().status).toBe("signed_in");
     vi.advanceTimersByTime(HOUR_MS);
@@ -314,9 +307,7 @@ describe("createAuthSession: expiry", () => {
 
 describe("createAuthSession: changes", () => {
   it("answers the same snapshot until something changes, and a new one after", () => {
-    const browser = fakeBrowser();
-    const [first, second] = [browser.openTab(), browser.openTab()];
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, other } = twoTabs();
     const signedOut = other.getState();
     expect(other.getState()).toBe(signedOut);
 
@@ -332,9 +323,7 @@ describe("createAuthSession: changes", () => {
   });
 
   it("calls each listener once per change until it unsubscribes", () => {
-    const browser = fakeBrowser();
-    const [first, second] = [browser.openTab(), browser.openTab()];
-    const other = createAuthSession(offlineClient().client, { storage: second.adapter });
+    const { first, other } = twoTabs();
     const kept = vi.fn();
     const dropped = vi.fn();
     other.subscribe(kept);

@@ -227,9 +227,13 @@ export function createAuthSession(client: AuthClient, options: AuthSessionOption
     return change(SIGNED_OUT);
   }
 
-  function armExpiry(): void {
+  function stopExpiry(): void {
     if (expiryTimer !== undefined) clearTimeout(expiryTimer);
     expiryTimer = undefined;
+  }
+
+  function armExpiry(): void {
+    stopExpiry();
     const session = openSession(state);
     if (!session) return;
     const left = Date.parse(session.expiresAt) - Date.now();
@@ -378,8 +382,7 @@ export function createAuthSession(client: AuthClient, options: AuthSessionOption
     },
 
     dispose() {
-      if (expiryTimer !== undefined) clearTimeout(expiryTimer);
-      expiryTimer = undefined;
+      stopExpiry();
       stopWatching?.();
       listeners.clear();
     },
