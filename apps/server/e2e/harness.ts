@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { isAuthClientError } from "@authsvc/client";
 import { SmtpInbox } from "@authsvc/mail/testing";
 import { startOktaEmulator } from "@authsvc/okta-emulator";
 import { type Config, loadConfig } from "../src/config.js";
@@ -207,4 +208,15 @@ export async function trpc(
   headers: Record<string, string> = {},
 ): Promise<Answer & { body: { result?: { data: unknown }; error?: { data: Record<string, unknown> } } }> {
   return call(url, "POST", `/trpc/${procedure}`, input ?? {}, headers);
+}
+
+/** The error the typed client threw, for assertions on its typed data. */
+export async function clientFailure(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    if (isAuthClientError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
 }

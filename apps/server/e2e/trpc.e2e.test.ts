@@ -1,10 +1,18 @@
-import { type AppRouter, type AuthClient, createAuthClient, isAuthClientError } from "@authsvc/client";
+import { type AppRouter, type AuthClient, createAuthClient } from "@authsvc/client";
 import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
 import { createTRPCClient, httpBatchStreamLink, httpLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../src/server.js";
 import { appRouter } from "../src/trpc/router.js";
-import { newPerson, PROVIDERS, post, type RunningService, rawRequest, startService } from "./harness.js";
+import {
+  clientFailure as failure,
+  newPerson,
+  PROVIDERS,
+  post,
+  type RunningService,
+  rawRequest,
+  startService,
+} from "./harness.js";
 
 /** Both providers, each with the fast path and with every request through tRPC's own handler. */
 const SETTINGS = PROVIDERS.flatMap((provider) =>
@@ -21,17 +29,6 @@ describe.each(SETTINGS)("typed client over %s, TRPC_FAST_PATH=%s", (provider, fa
   afterAll(async () => {
     await svc?.stop();
   });
-
-  /** The error the typed client threw, for assertions on its typed data. */
-  async function failure(promise: Promise<unknown>) {
-    try {
-      await promise;
-    } catch (error) {
-      if (isAuthClientError(error)) return error;
-      throw error;
-    }
-    throw new Error("expected the call to fail");
-  }
 
   /** The typed client, and the official client's other links: one call per request, and streamed batches. */
   const clients: [string, () => AuthClient][] = [

@@ -3,8 +3,10 @@
 import {
   type AuthClientError,
   createAuthClient,
+  createAuthSession,
   type ErrorCode,
   isAuthClientError,
+  localStorageAdapter,
   type RouterOutputs,
 } from "@authsvc/client";
 
@@ -38,4 +40,15 @@ export async function misuses() {
   const claims = await auth.sso.verify.query({ token: "t" });
   // @ts-expect-error: claims carry no password
   return claims.password;
+}
+
+export function browserSession(): string | undefined {
+  const session = createAuthSession(auth, {
+    storage: localStorageAdapter({ storage: localStorage, events: window }),
+  });
+  const state = session.getState();
+  // @ts-expect-error: a signed-out state holds no session
+  void state.session;
+  if (state.status === "signed_in") return state.user?.profile.email;
+  return state.status === "needs_code" ? state.session.expiresAt : undefined;
 }

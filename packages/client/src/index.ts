@@ -47,3 +47,5 @@ export type AuthClientError = TRPCClientError<AppRouter>;
 export function isAuthClientError(error: unknown): error is AuthClientError {
   return error instanceof TRPCClientError;
 }
+
+export * from "./session.js";
