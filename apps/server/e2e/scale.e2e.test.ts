@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SmtpInbox } from "@authsvc/mail/testing";
-import { TcpProxy } from "@authsvc/test-support";
+import { postgresForTests, redisForTests, TcpProxy } from "@authsvc/test-support";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, call, newPerson, post, TEST_JWT_SECRET } from "./harness.js";
@@ -15,12 +15,10 @@ import { type Answer, call, newPerson, post, TEST_JWT_SECRET } from "./harness.j
  * Two server processes behind no load balancer at all: every step of a flow goes to
  * the other instance than the step before, over one Redis and one PostgreSQL.
  */
-const redisUrl = process.env.REDIS_URL ?? "";
-const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "";
+const suite = "Two-instance tests (they need Redis and PostgreSQL)";
+const redisUrl = (await redisForTests(suite)) ?? "";
+const postgresAdminUrl = (await postgresForTests(suite)) ?? "";
 const available = Boolean(redisUrl && postgresAdminUrl);
-if (!available) {
-  console.log("Two-instance tests skipped: they need REDIS_URL and TEST_POSTGRES_URL (CI sets both).");
-}
 
 const mainScript = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 const database = `authsvc_e2e_${randomBytes(6).toString("hex")}`;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { postgresForTests } from "@authsvc/test-support";
 import pg from "pg";
 import { describe } from "vitest";
 import { PostgresDatabase } from "./postgres-database.js";
@@ -9,18 +10,10 @@ import type { SqlDatabase } from "./sql-database.js";
 import { SqliteDatabase } from "./sqlite-database.js";
 
 /**
- * The databases the directory's tests run on, each test on a fresh one. PostgreSQL needs
- * TEST_POSTGRES_URL, a role that may CREATE DATABASE (CI: postgres://postgres@127.0.0.1:5432/postgres);
- * not DATABASE_URL, which may name a database that must not be touched.
+ * The databases the directory's tests run on, each test on a fresh one. PostgreSQL: TEST_POSTGRES_URL
+ * or the standard local port, a role that may CREATE DATABASE; "" when none answers.
  */
-export const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "";
-
-if (!postgresAdminUrl) {
-  console.log(
-    "Directory tests on PostgreSQL skipped: TEST_POSTGRES_URL is not set " +
-      "(e.g. TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres).",
-  );
-}
+export const postgresAdminUrl = (await postgresForTests("Directory tests on PostgreSQL")) ?? "";
 
 /** One fresh, empty database, and what createDirectory is given to open it. */
 export interface TestDatabase {
