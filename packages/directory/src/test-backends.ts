@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { postgresForTests } from "@authsvc/test-support";
-import pg from "pg";
+import { freshPostgresDatabase, postgresForTests } from "@authsvc/test-support";
 import { describe } from "vitest";
 import { PostgresDatabase } from "./postgres-database.js";
 import type { SqlDatabase } from "./sql-database.js";
@@ -49,16 +47,11 @@ export const postgresBackend: Backend = {
   name: "postgres",
   available: postgresAdminUrl !== "",
   async create() {
-    const name = `authsvc_test_${randomBytes(8).toString("hex")}`;
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(postgresAdminUrl);
-    url.pathname = `/${name}`;
-    const postgresUrl = url.toString();
+    const database = await freshPostgresDatabase(postgresAdminUrl);
     return {
-      target: { postgresUrl },
-      connect: () => new PostgresDatabase(postgresUrl),
-      // FORCE: a test that failed half-way may have left connections open.
-      drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      target: { postgresUrl: database.url },
+      connect: () => new PostgresDatabase(database.url),
+      drop: database.drop,
     };
   },
   listTables:
@@ -71,15 +64,5 @@ export const BACKENDS: readonly Backend[] = [sqliteBackend, postgresBackend];
 export function describeEachBackend(title: string, tests: (backend: Backend) => void): void {
   for (const backend of BACKENDS) {
     describe.skipIf(!backend.available)(`${title} [${backend.name}]`, () => tests(backend));
-  }
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
 
@@ -28,6 +29,37 @@ export function postgresForTests(
   standardUrl = STANDARD_POSTGRES_URL,
 ): Promise<string | undefined> {
   return serviceForTests(suite, "TEST_POSTGRES_URL", standardUrl, selectOne);
+}
+
+export interface TestDatabase {
+  name: string;
+  /** The same server and role as the admin URL, on this database. */
+  url: string;
+  /** Drops it, whatever connections a failed test left open. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the PostgreSQL of `adminUrl` (a role that may CREATE DATABASE). */
+export async function freshPostgresDatabase(adminUrl: string): Promise<TestDatabase> {
+  const name = `authsvc_test_${randomBytes(8).toString("hex")}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 /** One probe per URL and process, however many suites ask. */

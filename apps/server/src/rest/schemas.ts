@@ -1,13 +1,16 @@
-import { idPattern, LIMITS, otpPattern } from "@authsvc/core";
+import { idPattern, LIMITS, notStorable, otpPattern, storablePattern } from "@authsvc/core";
 import Joi from "joi";
 
 /**
  * The REST shim's documented validation, with Joi's `details` in VALIDATION_ERROR.
  * They mirror core's zod schemas; schemas.test.ts holds the two in step.
  */
-const name = Joi.string().trim().min(1).max(LIMITS.name).required();
-const email = Joi.string().trim().max(LIMITS.email).email({ tlds: false }).required();
-const password = Joi.string().min(1).max(LIMITS.password).required();
+const text = Joi.string()
+  .pattern(storablePattern)
+  .messages({ "string.pattern.base": `{{#label}} ${notStorable}` });
+const name = text.trim().min(1).max(LIMITS.name).required();
+const email = text.trim().max(LIMITS.email).email({ tlds: false }).required();
+const password = text.min(1).max(LIMITS.password).required();
 // Pattern messages name the rule, never the value: a value may be a code or a session id.
 const id = Joi.string()
   .max(LIMITS.id)
