@@ -257,7 +257,10 @@ describe.each(DATABASES)("hostile input at every route and procedure, on %s", (n
     if (name === "PostgreSQL" && postgresAdminUrl) {
       postgres = await freshPostgresDatabase(postgresAdminUrl);
     }
-    svc = await startService(postgres ? { DATABASE_URL: postgres.url } : {});
+    // The canary's code must outlive the run: 20000 runs a property take minutes on a busy machine,
+    // and a code lives five by default.
+    const codesOutliveTheRun = { OTP_TTL_SECONDS: "3600" };
+    svc = await startService({ ...codesOutliveTheRun, ...(postgres ? { DATABASE_URL: postgres.url } : {}) });
     // A user mid-sign-in: a live session and a code mailed but not yet checked. Nothing below may touch them.
     const person = newPerson();
     const { body } = await post(svc.url, "/api/register", person);
