@@ -1,13 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { codeIn, SmtpInbox } from "@authsvc/mail/testing";
-import { TcpProxy } from "@authsvc/test-support";
-import pg from "pg";
+import {
+  freshPostgresDatabase,
+  type PostgresTestDatabase,
+  postgresForTests,
+  redisForTests,
+  TcpProxy,
+} from "@authsvc/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, call, newPerson, post, TEST_JWT_SECRET } from "./harness.js";
 
@@ -15,15 +19,13 @@ import { type Answer, call, newPerson, post, TEST_JWT_SECRET } from "./harness.j
  * Two server processes behind no load balancer at all: every step of a flow goes to
  * the other instance than the step before, over one Redis and one PostgreSQL.
  */
-const redisUrl = process.env.REDIS_URL ?? "";
-const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "";
+const suite = "Two-instance tests (they need Redis and PostgreSQL)";
+const redisUrl = (await redisForTests(suite)) ?? "";
+const postgresAdminUrl = (await postgresForTests(suite)) ?? "";
 const available = Boolean(redisUrl && postgresAdminUrl);
-if (!available) {
-  console.log("Two-instance tests skipped: they need REDIS_URL and TEST_POSTGRES_URL (CI sets both).");
-}
 
 const mainScript = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
-const database = `authsvc_e2e_${randomBytes(6).toString("hex")}`;
+let database: PostgresTestDatabase | undefined;
 let inbox: SmtpInbox;
 let redisRelay: TcpProxy;
 let instances: { url: string; child: ChildProcess }[] = [];
@@ -52,24 +54,19 @@ describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", (
   const at = (step: number) => (step % 2 === 0 ? a() : b());
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
+    database = await freshPostgresDatabase(postgresAdminUrl);
     inbox = await SmtpInbox.start();
     const redis = new URL(redisUrl);
     redisRelay = new TcpProxy(redis.hostname, Number(redis.port || 6379));
     await redisRelay.start();
     dataDir = mkdtempSync(join(tmpdir(), "authsvc-scale-"));
-    const postgresUrl = new URL(postgresAdminUrl);
-    postgresUrl.pathname = `/${database}`;
     const env = {
       NODE_ENV: "test",
       PORT: "0",
       DATA_DIR: dataDir,
-      DATABASE_URL: postgresUrl.toString(),
+      DATABASE_URL: database.url,
       REDIS_URL: `redis://127.0.0.1:${redisRelay.port}`,
-      REDIS_KEY_PREFIX: `e2e-${database}:`,
+      REDIS_KEY_PREFIX: `e2e-${database.name}:`,
       SMTP_URL: inbox.url,
       JWT_SECRET: TEST_JWT_SECRET,
       PUBLIC_URL: "http://auth.test",
@@ -89,10 +86,7 @@ describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", (
     await redisRelay?.stop();
     await inbox?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   async function steppedUpSession(person = newPerson()) {

@@ -15,7 +15,20 @@ export const LIMITS = {
   token: 4096,
 } as const;
 
-const name = z.string().trim().min(1).max(LIMITS.name);
+/**
+ * Text a field may hold: what both databases store, and argon2 hashes, as it was sent. PostgreSQL's
+ * text cannot hold NUL (U+0000): it refused the INSERT, a 500. A lone UTF-16 surrogate is not
+ * Unicode: encoded to UTF-8 (by SQLite, PostgreSQL and argon2 alike) it becomes U+FFFD, so
+ * "x\uD800" and "x\uD801" would be stored, or hashed, as one value. Passwords are never stored,
+ * and argon2 takes a NUL as any other byte, but they follow the same rule: they are hashed as UTF-8
+ * (the surrogates), nobody types a NUL, the Okta provider hands passwords on to a system whose
+ * handling of NUL is its own, and one rule for every field is simpler to keep in step at two doors.
+ * Other control characters store and hash faithfully and are left alone.
+ */
+export const storablePattern = /^[^\0\p{Cs}]*$/u;
+export const notStorable = "must not contain NUL or unpaired surrogate characters";
+
+const name = z.string().trim().min(1).max(LIMITS.name).regex(storablePattern, notStorable);
 /**
  * The one email rule, for both doors and both providers. ASCII only: a dot-atom local part of
  * RFC 5322's characters and a domain of LDH labels, so an IDN domain is given in punycode
@@ -34,7 +47,7 @@ export const emailPattern =
  * address onto another).
  */
 const email = z.string().trim().max(LIMITS.email).regex(emailPattern, "must be a valid email").toLowerCase();
-const password = z.string().min(1).max(LIMITS.password);
+const password = z.string().min(1).max(LIMITS.password).regex(storablePattern, notStorable);
 export const idPattern = /^[A-Za-z0-9_-]+$/;
 const id = z.string().min(1).max(LIMITS.id).regex(idPattern);
 export const otpPattern = /^\d{6}$/;

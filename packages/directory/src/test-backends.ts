@@ -1,26 +1,17 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import pg from "pg";
+import { freshPostgresDatabase, postgresForTests } from "@authsvc/test-support";
 import { describe } from "vitest";
 import { PostgresDatabase } from "./postgres-database.js";
 import type { SqlDatabase } from "./sql-database.js";
 import { SqliteDatabase } from "./sqlite-database.js";
 
 /**
- * The databases the directory's tests run on, each test on a fresh one. PostgreSQL needs
- * TEST_POSTGRES_URL, a role that may CREATE DATABASE (CI: postgres://postgres@127.0.0.1:5432/postgres);
- * not DATABASE_URL, which may name a database that must not be touched.
+ * The databases the directory's tests run on, each test on a fresh one. PostgreSQL: TEST_POSTGRES_URL
+ * or the standard local port, a role that may CREATE DATABASE; "" when none answers.
  */
-export const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "";
-
-if (!postgresAdminUrl) {
-  console.log(
-    "Directory tests on PostgreSQL skipped: TEST_POSTGRES_URL is not set " +
-      "(e.g. TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres).",
-  );
-}
+export const postgresAdminUrl = (await postgresForTests("Directory tests on PostgreSQL")) ?? "";
 
 /** One fresh, empty database, and what createDirectory is given to open it. */
 export interface TestDatabase {
@@ -56,16 +47,11 @@ export const postgresBackend: Backend = {
   name: "postgres",
   available: postgresAdminUrl !== "",
   async create() {
-    const name = `authsvc_test_${randomBytes(8).toString("hex")}`;
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(postgresAdminUrl);
-    url.pathname = `/${name}`;
-    const postgresUrl = url.toString();
+    const database = await freshPostgresDatabase(postgresAdminUrl);
     return {
-      target: { postgresUrl },
-      connect: () => new PostgresDatabase(postgresUrl),
-      // FORCE: a test that failed half-way may have left connections open.
-      drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      target: { postgresUrl: database.url },
+      connect: () => new PostgresDatabase(database.url),
+      drop: database.drop,
     };
   },
   listTables:
@@ -78,15 +64,5 @@ export const BACKENDS: readonly Backend[] = [sqliteBackend, postgresBackend];
 export function describeEachBackend(title: string, tests: (backend: Backend) => void): void {
   for (const backend of BACKENDS) {
     describe.skipIf(!backend.available)(`${title} [${backend.name}]`, () => tests(backend));
-  }
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }

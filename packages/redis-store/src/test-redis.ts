@@ -1,11 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { redisForTests } from "@authsvc/test-support";
 
-/** The Redis the tests run against; CI sets REDIS_URL=redis://127.0.0.1:6379. */
-export const redisUrl = process.env.REDIS_URL ?? "";
-
-if (!redisUrl) {
-  console.log("RedisStore tests skipped: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379).");
-}
+/** The Redis the tests run against (REDIS_URL, or the standard local port); "" when none answers. */
+export const redisUrl = (await redisForTests("RedisStore tests over Redis")) ?? "";
 
 /** Each test writes under its own prefix, so runs and tests never see each other's keys. */
 export function randomPrefix(): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { redisForTests } from "@authsvc/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "../../src/trpc/router.js";
 import {
@@ -217,7 +218,7 @@ describe.each(PROVIDERS)("rate limits over %s", (provider) => {
   });
 });
 
-const redisUrl = process.env.REDIS_URL ?? "";
+const redisUrl = (await redisForTests("Rate limits shared over Redis")) ?? "";
 
 describe.skipIf(!redisUrl)("rate limits shared by two instances over one Redis", () => {
   let one: RunningService;

@@ -40,6 +40,10 @@ const strings = [
   "ab cd",
   "ünï",
   "<script>",
+  "A\u0000B",
+  "A\uD800",
+  "\uDC00B",
+  "Ada 🔑",
 ];
 const wrongTypes = [null, 42, true, [], {}, ["123456"]];
 

@@ -1,11 +1,14 @@
-import { emailPattern, idPattern, LIMITS, otpPattern } from "@authsvc/core";
+import { emailPattern, idPattern, LIMITS, notStorable, otpPattern, storablePattern } from "@authsvc/core";
 import Joi from "joi";
 
 /**
  * The REST shim's documented validation, with Joi's `details` in VALIDATION_ERROR.
  * They mirror core's zod schemas; schemas.test.ts holds the two in step.
  */
-const name = Joi.string().trim().min(1).max(LIMITS.name).required();
+const text = Joi.string()
+  .pattern(storablePattern)
+  .messages({ "string.pattern.base": `{{#label}} ${notStorable}` });
+const name = text.trim().min(1).max(LIMITS.name).required();
 // core's email rule, checked before lower-casing: Joi's own lowercase() would run first and turn a
 // Kelvin sign into a "k" that the rule then accepts.
 const email = Joi.string()
@@ -15,7 +18,7 @@ const email = Joi.string()
     emailPattern.test(value) ? value.toLowerCase() : helpers.error("string.email"),
   )
   .required();
-const password = Joi.string().min(1).max(LIMITS.password).required();
+const password = text.min(1).max(LIMITS.password).required();
 // Pattern messages name the rule, never the value: a value may be a code or a session id.
 const id = Joi.string()
   .max(LIMITS.id)
