@@ -72,7 +72,10 @@ export class FakeIdentityProvider implements IdentityProvider {
   async createUser(input: NewUser): Promise<OktaUser> {
     const login = input.email.toLowerCase();
     if ([...this.users.values()].some(({ user }) => user.profile.login === login)) {
-      throw oktaError("E0000001", { causes: ["login: An object with this field already exists"] });
+      throw oktaError("E0000001", {
+        causes: ["login: An object with this field already exists"],
+        reason: "email_taken",
+      });
     }
     const now = this.timestamp();
     const user: OktaUser = {
@@ -145,7 +148,12 @@ export class FakeIdentityProvider implements IdentityProvider {
 
   async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
     const stored = this.stored(userId);
-    if (stored.factor === "ACTIVE") throw oktaError("E0000001", { causes: ["A factor is already set up"] });
+    if (stored.factor === "ACTIVE") {
+      throw oktaError("E0000001", {
+        causes: ["A factor is already set up"],
+        reason: "factor_already_active",
+      });
+    }
     await this.codes.send(userId, stored.user.profile.email, "activation");
     stored.factor = "PENDING_ACTIVATION";
     return this.factor(stored);
@@ -153,7 +161,7 @@ export class FakeIdentityProvider implements IdentityProvider {
 
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
     const stored = this.stored(userId);
-    if (stored.factor !== "PENDING_ACTIVATION") throw oktaError("E0000007");
+    if (stored.factor !== "PENDING_ACTIVATION") throw factorNotFound();
     await this.codes.check(userId, "activation", passCode);
     stored.factor = "ACTIVE";
     return this.factor(stored);
@@ -174,13 +182,13 @@ export class FakeIdentityProvider implements IdentityProvider {
 
   private stored(userId: string): StoredUser {
     const stored = this.users.get(userId);
-    if (!stored) throw oktaError("E0000007");
+    if (!stored) throw oktaError("E0000007", { reason: "user_not_found" });
     return stored;
   }
 
   private activeFactorOf(userId: string): StoredUser {
     const stored = this.stored(userId);
-    if (stored.factor !== "ACTIVE") throw oktaError("E0000007");
+    if (stored.factor !== "ACTIVE") throw factorNotFound();
     return stored;
   }
 
@@ -210,5 +218,12 @@ export class FakeIdentityProvider implements IdentityProvider {
 }
 
 function sessionNotFound() {
-  return oktaError("E0000007", { summary: "Not found: Resource not found: session (Session)" });
+  return oktaError("E0000007", {
+    summary: "Not found: Resource not found: session (Session)",
+    reason: "session_not_found",
+  });
+}
+
+function factorNotFound() {
+  return oktaError("E0000007", { reason: "factor_not_found" });
 }

@@ -130,7 +130,7 @@ class EmbeddedDirectory implements IdentityProvider {
         now: this.options.clock.now(),
       });
     } catch (error) {
-      if (isConstraintViolation(error, "unique")) throw validationFailed("login", LOGIN_TAKEN);
+      if (isConstraintViolation(error, "unique")) throw validationFailed("login", LOGIN_TAKEN, "email_taken");
       throw error;
     }
     if (!row) throw new Error("INSERT ... RETURNING answered no row");
@@ -238,7 +238,9 @@ class EmbeddedDirectory implements IdentityProvider {
 
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
     const pending = await this.factorOf(userId);
-    if (pending.status === "ACTIVE") throw validationFailed("factor", "factor: Factor is already active");
+    if (pending.status === "ACTIVE") {
+      throw validationFailed("factor", "factor: Factor is already active", "factor_already_active");
+    }
     await this.options.codes.check(userId, "activation", passCode);
     const factor = await this.db.queryOne<FactorRow>(SQL.activateFactor, {
       userId,
@@ -305,7 +307,11 @@ function loginKey(login: string): string {
 }
 
 function factorAlreadySetUp() {
-  return validationFailed("factorEnrollRequest", "factorType: A factor of this type is already set up.");
+  return validationFailed(
+    "factorEnrollRequest",
+    "factorType: A factor of this type is already set up.",
+    "factor_already_active",
+  );
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -268,6 +268,7 @@ class OktaProvider implements IdentityProvider {
       throw oktaError("E0000007", {
         summary: "Not found: Resource not found: session (Session)",
         errorId: error.okta.errorId,
+        reason: "session_not_found",
       });
     }
   }
@@ -313,7 +314,10 @@ function isOktaError(error: unknown, errorCode: string): error is AuthError & { 
 
 /** As the embedded directory answers a user without the factor asked for. */
 function factorNotFound(userId: string): AuthError {
-  return oktaError("E0000007", { summary: `Not found: Resource not found: ${userId} (Factor)` });
+  return oktaError("E0000007", {
+    summary: `Not found: Resource not found: ${userId} (Factor)`,
+    reason: "factor_not_found",
+  });
 }
 
 function wrongPasscode(): AuthError {
