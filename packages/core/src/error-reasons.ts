@@ -1,4 +1,4 @@
-import type { ErrorCode, OktaErrorBody } from "./errors.js";
+import type { ErrorCode, OktaErrorBody, OktaErrorCode } from "./errors.js";
 
 /**
  * What an app can act on, beside the error code: one stable name per thing the user or the app
@@ -67,13 +67,15 @@ const REASON_BY_CODE: Record<Exclude<ErrorCode, "OKTA_ERROR">, ErrorReason> = {
  * The reason of an Okta error code when nothing more precise is known. E0000001 and E0000007 cover
  * several reasons (login taken, weak password, factor already set up; user, session or factor not
  * found): whoever raises them names the reason (`oktaError`'s `reason`), and the Okta provider reads
- * it from Okta's words. Codes not listed (a bad API token, a sign-on policy this service cannot
- * work with) are the org's or the service's fault: server_error.
+ * it from Okta's words. Any other code Okta answers (a sign-on policy this service cannot work
+ * with, a permission the API token lacks) is the org's or the service's fault: server_error.
  */
-const REASON_BY_OKTA_CODE: Record<string, ErrorReason> = {
+const REASON_BY_OKTA_CODE: Record<OktaErrorCode, ErrorReason> = {
   E0000001: "invalid_request",
   E0000004: "invalid_credentials",
   E0000007: "not_found",
+  // Okta refused the service's API token: nothing the app can fix.
+  E0000011: "server_error",
   E0000047: "rate_limited",
   E0000068: "invalid_code",
   E0000082: "invalid_code",
@@ -82,5 +84,6 @@ const REASON_BY_OKTA_CODE: Record<string, ErrorReason> = {
 
 export function defaultReason(code: ErrorCode, okta: OktaErrorBody | undefined): ErrorReason {
   if (code !== "OKTA_ERROR") return REASON_BY_CODE[code];
-  return (okta && REASON_BY_OKTA_CODE[okta.errorCode]) ?? "server_error";
+  if (!okta || !Object.hasOwn(REASON_BY_OKTA_CODE, okta.errorCode)) return "server_error";
+  return REASON_BY_OKTA_CODE[okta.errorCode as OktaErrorCode];
 }

@@ -8,6 +8,11 @@ type Scenario = [what: string, reason: ErrorReason, run: (h: Harness) => Promise
 
 const UNKNOWN_USER = "00uUnknownUser000000";
 
+async function sessionOfActiveUser(h: Harness) {
+  await h.activeUser();
+  return h.directory.createSession(await h.directory.checkPassword(ada.email, ada.password));
+}
+
 /** Each refusal the embedded directory raises, with the reason it sets where it raises it. */
 const SCENARIOS: Scenario[] = [
   [
@@ -112,10 +117,7 @@ const SCENARIOS: Scenario[] = [
     "an ended session",
     "session_not_found",
     async (h) => {
-      await h.activeUser();
-      const session = await h.directory.createSession(
-        await h.directory.checkPassword(ada.email, ada.password),
-      );
+      const session = await sessionOfActiveUser(h);
       await h.directory.endSession(session.id);
       return h.directory.getSession(session.id);
     },
@@ -124,10 +126,7 @@ const SCENARIOS: Scenario[] = [
     "an expired session",
     "session_not_found",
     async (h) => {
-      await h.activeUser();
-      const session = await h.directory.createSession(
-        await h.directory.checkPassword(ada.email, ada.password),
-      );
+      const session = await sessionOfActiveUser(h);
       h.clock.advance(7_200_001);
       return h.directory.endSession(session.id);
     },

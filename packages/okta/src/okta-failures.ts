@@ -46,11 +46,11 @@ const PASSWORD_CAUSE = /^password: /;
 /** "A factor of this type is already set up." (enrol), "factor: Factor is already active" (activate). */
 const FACTOR_ALREADY_ACTIVE = /already set up|already active/;
 /** The resource type Okta's E0000007 summary ends with: "Not found: Resource not found: 00u… (User)". */
-const NOT_FOUND_REASON: Record<string, ErrorReason> = {
-  User: "user_not_found",
-  Session: "session_not_found",
-  UserFactor: "factor_not_found",
-};
+const NOT_FOUND_REASON = new Map<string, ErrorReason>([
+  ["User", "user_not_found"],
+  ["Session", "session_not_found"],
+  ["UserFactor", "factor_not_found"],
+]);
 
 /**
  * What Okta's refusal means to an app, where Okta's errorCode alone does not say it: E0000001 and
@@ -69,7 +69,7 @@ export function reasonOf(body: OktaErrorBody, url: string | undefined): ErrorRea
       }
       return undefined;
     case "E0000007":
-      return NOT_FOUND_REASON[/\((\w+)\)$/.exec(body.errorSummary)?.[1] ?? ""];
+      return NOT_FOUND_REASON.get(/\((\w+)\)$/.exec(body.errorSummary)?.[1] ?? "");
     case "E0000047":
       return url?.includes("/factors") ? "too_many_attempts" : undefined;
   }
