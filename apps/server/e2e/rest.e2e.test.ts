@@ -339,6 +339,7 @@ describe.each(PROVIDERS)("REST shim over %s", (provider) => {
       const refused = first.status === 400 ? first : second;
       expect(refused.body).toEqual({
         error: "INVALID_GRANT",
+        reason: "invalid_grant",
         message: "The code is unknown, used or expired",
       });
     });

@@ -5,6 +5,7 @@ import {
   createAuthClient,
   createAuthSession,
   type ErrorCode,
+  type ErrorReason,
   isAuthClientError,
   localStorageAdapter,
   type RouterOutputs,
@@ -28,6 +29,16 @@ export function codeOf(error: unknown): ErrorCode | undefined {
   if (!isAuthClientError(error)) return undefined;
   const failure: AuthClientError = error;
   return failure.data?.error;
+}
+
+/** An app's message per reason: `error.data.reason` is the union, so a misspelt reason fails to compile. */
+export function messageOf(error: unknown): string {
+  if (!isAuthClientError(error)) return "Network error";
+  const reason: ErrorReason | undefined = error.data?.reason;
+  if (reason === "code_expired") return "That code has expired: ask for a new one.";
+  // @ts-expect-error: no such reason
+  if (reason === "wrong_password") return "Wrong password";
+  return reason ?? "Something went wrong";
 }
 
 export async function misuses() {

@@ -3,8 +3,8 @@ import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
 import type { AppRouter, RouterInputs, RouterOutputs, ServiceErrorData } from "@authsvc/server";
 import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 
-export type { ErrorBody, ErrorCode, ValidationDetail } from "@authsvc/core/contract";
-export { ERROR_CODES } from "@authsvc/core/contract";
+export type { ErrorBody, ErrorCode, ErrorReason, ValidationDetail } from "@authsvc/core/contract";
+export { ERROR_CODES, ERROR_REASONS } from "@authsvc/core/contract";
 export type { AppRouter, RouterInputs, RouterOutputs, ServiceErrorData };
 
 export interface AuthClientOptions {

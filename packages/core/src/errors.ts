@@ -1,3 +1,7 @@
+import { defaultReason, type ErrorReason } from "./error-reasons.js";
+
+export { ERROR_REASONS, type ErrorReason } from "./error-reasons.js";
+
 /**
  * The one table of error codes. Both front doors (tRPC and the REST shim) answer
  * `{ error: CODE, ... }` with the status given here; adapters translate their
@@ -38,10 +42,11 @@ export interface OktaErrorBody {
   errorCauses: { errorSummary: string }[];
 }
 
+/** `reason`: what an app can act on (ERROR_REASONS), beside the code. */
 export type ErrorBody =
-  | { error: "VALIDATION_ERROR"; message: string; details: ValidationDetail[] }
-  | ({ error: "OKTA_ERROR" } & Omit<OktaErrorBody, "errorLink">)
-  | { error: Exclude<ErrorCode, "VALIDATION_ERROR" | "OKTA_ERROR">; message: string };
+  | { error: "VALIDATION_ERROR"; reason: ErrorReason; message: string; details: ValidationDetail[] }
+  | ({ error: "OKTA_ERROR"; reason: ErrorReason } & Omit<OktaErrorBody, "errorLink">)
+  | { error: Exclude<ErrorCode, "VALIDATION_ERROR" | "OKTA_ERROR">; reason: ErrorReason; message: string };
 
 /** Okta's X-Rate-Limit-* headers: the limit, what is left of it, and when it resets (Unix seconds). */
 export interface RateLimitState {
@@ -52,6 +57,7 @@ export interface RateLimitState {
 
 export class AuthError extends Error {
   readonly code: ErrorCode;
+  readonly reason: ErrorReason;
   readonly status: number;
   readonly details: ValidationDetail[] | undefined;
   readonly okta: OktaErrorBody | undefined;
@@ -69,11 +75,14 @@ export class AuthError extends Error {
       okta?: OktaErrorBody;
       retryAfter?: number;
       rateLimit?: RateLimitState;
+      /** When the code and Okta's errorCode alone do not say it (see defaultReason). */
+      reason?: ErrorReason;
     } = {},
   ) {
     super(message);
     this.name = "AuthError";
     this.code = code;
+    this.reason = options.reason ?? defaultReason(code, options.okta);
     this.status = options.status ?? ERROR_STATUS[code];
     this.details = options.details;
     this.okta = options.okta;
@@ -83,15 +92,17 @@ export class AuthError extends Error {
 
   /** The body both front doors send; never carries a stack or an internal message. */
   toBody(): ErrorBody {
+    const reason = this.reason;
     if (this.code === "VALIDATION_ERROR") {
-      return { error: "VALIDATION_ERROR", message: this.message, details: this.details ?? [] };
+      return { error: "VALIDATION_ERROR", reason, message: this.message, details: this.details ?? [] };
     }
     if (this.code === "OKTA_ERROR" && this.okta) {
       const { errorCode, errorSummary, errorCauses, errorId } = this.okta;
-      return { error: "OKTA_ERROR", errorCode, errorSummary, errorCauses, errorId };
+      return { error: "OKTA_ERROR", reason, errorCode, errorSummary, errorCauses, errorId };
     }
     return {
       error: this.code as Exclude<ErrorCode, "VALIDATION_ERROR" | "OKTA_ERROR">,
+      reason,
       message: this.message,
     };
   }
@@ -116,7 +127,13 @@ export type OktaErrorCode = keyof typeof OKTA_ERRORS;
 
 export function oktaError(
   errorCode: OktaErrorCode,
-  options: { summary?: string; causes?: string[]; errorId?: string; retryAfter?: number } = {},
+  options: {
+    summary?: string;
+    causes?: string[];
+    errorId?: string;
+    retryAfter?: number;
+    reason?: ErrorReason;
+  } = {},
 ): AuthError {
   const okta: OktaErrorBody = {
     errorCode,
@@ -125,15 +142,16 @@ export function oktaError(
     errorId: options.errorId ?? newErrorId(),
     errorCauses: (options.causes ?? []).map((errorSummary) => ({ errorSummary })),
   };
-  return fromOktaBody(okta, OKTA_ERRORS[errorCode].status, options.retryAfter);
+  const { retryAfter, reason } = options;
+  return fromOktaBody(okta, OKTA_ERRORS[errorCode].status, { retryAfter, reason });
 }
 
-export function fromOktaBody(okta: OktaErrorBody, status: number, retryAfter?: number): AuthError {
-  return new AuthError("OKTA_ERROR", okta.errorSummary, {
-    status,
-    okta,
-    ...(retryAfter === undefined ? {} : { retryAfter }),
-  });
+export function fromOktaBody(
+  okta: OktaErrorBody,
+  status: number,
+  options: { retryAfter?: number | undefined; reason?: ErrorReason | undefined } = {},
+): AuthError {
+  return new AuthError("OKTA_ERROR", okta.errorSummary, { status, okta, ...options });
 }
 
 const ERROR_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -5,7 +5,7 @@ import {
   MAX_WRONG_TRIES_PER_CODE,
   WRONG_CODE_WINDOW_SECONDS,
 } from "./one-time-codes.js";
-import { codesAtTestClock } from "./test-doubles.js";
+import { codesAtTestClock, wrongCode as wrong } from "./test-doubles.js";
 
 function setup(resendIntervalSeconds = 0) {
   // The start of an hour: wrong-code windows are whole hours.
@@ -20,8 +20,6 @@ async function oktaCode(promise: Promise<unknown>): Promise<string | undefined> 
     return error instanceof AuthError ? (error.okta?.errorCode ?? error.code) : "not an AuthError";
   }
 }
-
-const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 
 describe("OneTimeCodes", () => {
   it("mails 6 digits that work once", async () => {

@@ -17,6 +17,11 @@ export const MAX_WRONG_TRIES_PER_CODE = 5;
  */
 export const MAX_WRONG_CODES_PER_USER = 15;
 export const WRONG_CODE_WINDOW_SECONDS = 3600;
+/**
+ * How long a code is kept past its lifetime, so that a code entered late answers `code_expired`
+ * ("ask for a new one") rather than `invalid_code` ("check what you typed"). It is refused all the same.
+ */
+export const EXPIRED_CODE_KEPT_SECONDS = 3600;
 
 export type CodePurpose = "activation" | "verification";
 
@@ -81,7 +86,7 @@ export class OneTimeCodes {
       hash: this.hash(userId, id, code),
       expiresAt: clock.now() + ttlSeconds * 1000,
     };
-    await store.set(codeKey(userId), JSON.stringify(stored), ttlSeconds * 1000);
+    await store.set(codeKey(userId), JSON.stringify(stored), (ttlSeconds + EXPIRED_CODE_KEPT_SECONDS) * 1000);
   }
 
   /** Accepts the user's live code for this purpose once; throws Okta's E0000068 or E0000047 otherwise. */
@@ -89,8 +94,10 @@ export class OneTimeCodes {
     const { store, clock, ttlSeconds } = this.options;
     const raw = await store.get(codeKey(userId));
     const stored = raw ? (JSON.parse(raw) as StoredCode) : null;
-    if (!stored || stored.purpose !== purpose || stored.expiresAt <= clock.now()) {
-      throw oktaError("E0000068", { causes: [WRONG_PASSCODE] });
+    if (!stored || stored.purpose !== purpose) throw oktaError("E0000068", { causes: [WRONG_PASSCODE] });
+    // Whatever was typed: the answer says nothing about the code, only that its time is over.
+    if (stored.expiresAt <= clock.now()) {
+      throw oktaError("E0000068", { causes: [WRONG_PASSCODE], reason: "code_expired" });
     }
     const budget = await this.assertWrongCodeBudget(userId);
     const tries = await store.increment(`otp-tries:${userId}:${stored.id}`, ttlSeconds * 1000);
@@ -98,6 +105,7 @@ export class OneTimeCodes {
       throw oktaError("E0000047", {
         summary: "Too many wrong codes. Ask for a new code.",
         retryAfter: Math.ceil((stored.expiresAt - clock.now()) / 1000),
+        reason: "too_many_attempts",
       });
     }
     const expected = Buffer.from(stored.hash, "hex");
@@ -125,6 +133,7 @@ export class OneTimeCodes {
       throw oktaError("E0000047", {
         summary: "Too many wrong codes. Try again later.",
         retryAfter: budget.secondsLeft,
+        reason: "too_many_attempts",
       });
     }
     return budget;

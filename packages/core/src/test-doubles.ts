@@ -1,6 +1,9 @@
 import { oktaError } from "./errors.js";
+import { IdTokens } from "./id-tokens.js";
 import { MemoryStore } from "./memory-store.js";
 import { OneTimeCodes } from "./one-time-codes.js";
+import type { StepUpRule } from "./operations/context.js";
+import { createOperations } from "./operations/index.js";
 import type {
   IdentityProvider,
   Mail,
@@ -11,6 +14,7 @@ import type {
   OktaUser,
   PasswordCheck,
 } from "./ports.js";
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limiter.js";
 
 /** Test doubles for core's own tests, where no provider or mail server may be imported. */
 
@@ -30,6 +34,11 @@ export class RecordingMailer implements Mailer {
   }
 }
 
+/** A six-digit code that is surely not the given one. */
+export function wrongCode(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+}
+
 /** Codes over memory at a test clock that starts at `start`: the store, a recording mailer, the codes. */
 export function codesAtTestClock(start: number, resendIntervalSeconds = 0) {
   let now = start;
@@ -46,6 +55,59 @@ export function codesAtTestClock(start: number, resendIntervalSeconds = 0) {
     serviceName: "Test",
   });
   return { codes, mailer, store, clock, advance: (ms: number) => (now += ms) };
+}
+
+export const ada = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  email: "ada@example.com",
+  password: "Correct-Horse-9",
+};
+export const grace = {
+  firstName: "Grace",
+  lastName: "Hopper",
+  email: "grace@example.com",
+  password: "Cobol-1959-x",
+};
+
+/** The nine operations over memory: a fake provider, the real codes, store, limiter and tokens. */
+export function operationsAtTestClock(
+  options: { stepUp?: StepUpRule; resendSeconds?: number; limits?: RateLimits } = {},
+) {
+  // The start of a day: every limiter window starts with the test.
+  const { codes, mailer, store, clock, advance } = codesAtTestClock(1_700_006_400_000, options.resendSeconds);
+  const ops = createOperations({
+    idp: new FakeIdentityProvider(codes, clock),
+    store,
+    clock,
+    idTokens: new IdTokens({
+      secret: new Uint8Array(32).fill(9),
+      issuer: "http://auth.test",
+      audience: "app",
+    }),
+    limiter: new RateLimiter({ store, clock, limits: options.limits ?? DEFAULT_RATE_LIMITS }),
+    grantTtlSeconds: 60,
+    stepUp: options.stepUp ?? "session",
+  });
+  return { ops, mailer, advance };
+}
+
+export type TestOperations = ReturnType<typeof operationsAtTestClock>;
+
+/** Registers and activates a person; answers their user id and a way to log in. */
+export async function activated({ ops, mailer }: TestOperations, person = ada) {
+  const { userId } = await ops.register(person);
+  await ops.activate({ userId, otp: mailer.lastCode() });
+  const logIn = async () => {
+    const session = await ops.login({ email: person.email, password: person.password });
+    if (!("id" in session)) throw new Error("expected a session");
+    return session.id;
+  };
+  const mailedCode = async () => {
+    await ops.verifyMfa({ userId });
+    return mailer.lastCode();
+  };
+  return { userId, logIn, mailedCode };
 }
 
 interface StoredUser {
@@ -72,7 +134,10 @@ export class FakeIdentityProvider implements IdentityProvider {
   async createUser(input: NewUser): Promise<OktaUser> {
     const login = input.email.toLowerCase();
     if ([...this.users.values()].some(({ user }) => user.profile.login === login)) {
-      throw oktaError("E0000001", { causes: ["login: An object with this field already exists"] });
+      throw oktaError("E0000001", {
+        causes: ["login: An object with this field already exists"],
+        reason: "email_taken",
+      });
     }
     const now = this.timestamp();
     const user: OktaUser = {
@@ -145,7 +210,12 @@ export class FakeIdentityProvider implements IdentityProvider {
 
   async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
     const stored = this.stored(userId);
-    if (stored.factor === "ACTIVE") throw oktaError("E0000001", { causes: ["A factor is already set up"] });
+    if (stored.factor === "ACTIVE") {
+      throw oktaError("E0000001", {
+        causes: ["A factor is already set up"],
+        reason: "factor_already_active",
+      });
+    }
     await this.codes.send(userId, stored.user.profile.email, "activation");
     stored.factor = "PENDING_ACTIVATION";
     return this.factor(stored);
@@ -153,7 +223,7 @@ export class FakeIdentityProvider implements IdentityProvider {
 
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
     const stored = this.stored(userId);
-    if (stored.factor !== "PENDING_ACTIVATION") throw oktaError("E0000007");
+    if (stored.factor !== "PENDING_ACTIVATION") throw factorNotFound();
     await this.codes.check(userId, "activation", passCode);
     stored.factor = "ACTIVE";
     return this.factor(stored);
@@ -174,13 +244,13 @@ export class FakeIdentityProvider implements IdentityProvider {
 
   private stored(userId: string): StoredUser {
     const stored = this.users.get(userId);
-    if (!stored) throw oktaError("E0000007");
+    if (!stored) throw oktaError("E0000007", { reason: "user_not_found" });
     return stored;
   }
 
   private activeFactorOf(userId: string): StoredUser {
     const stored = this.stored(userId);
-    if (stored.factor !== "ACTIVE") throw oktaError("E0000007");
+    if (stored.factor !== "ACTIVE") throw factorNotFound();
     return stored;
   }
 
@@ -210,5 +280,12 @@ export class FakeIdentityProvider implements IdentityProvider {
 }
 
 function sessionNotFound() {
-  return oktaError("E0000007", { summary: "Not found: Resource not found: session (Session)" });
+  return oktaError("E0000007", {
+    summary: "Not found: Resource not found: session (Session)",
+    reason: "session_not_found",
+  });
+}
+
+function factorNotFound() {
+  return oktaError("E0000007", { reason: "factor_not_found" });
 }

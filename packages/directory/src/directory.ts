@@ -152,7 +152,7 @@ class EmbeddedDirectory implements IdentityProvider {
         });
         this.forget(replaced);
         if (replaced.length === 0 || attempt === REPLACE_ATTEMPTS)
-          throw validationFailed("login", LOGIN_TAKEN);
+          throw validationFailed("login", LOGIN_TAKEN, "email_taken");
       }
     }
   }
@@ -260,7 +260,9 @@ class EmbeddedDirectory implements IdentityProvider {
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
     await this.sweepExpiredRegistrations();
     const pending = await this.factorOf(userId);
-    if (pending.status === "ACTIVE") throw validationFailed("factor", "factor: Factor is already active");
+    if (pending.status === "ACTIVE") {
+      throw validationFailed("factor", "factor: Factor is already active", "factor_already_active");
+    }
     await this.options.codes.check(userId, "activation", passCode);
     const factor = await this.db.queryOne<FactorRow>(SQL.activateFactor, {
       userId,
@@ -348,7 +350,11 @@ function loginKey(login: string): string {
 }
 
 function factorAlreadySetUp() {
-  return validationFailed("factorEnrollRequest", "factorType: A factor of this type is already set up.");
+  return validationFailed(
+    "factorEnrollRequest",
+    "factorType: A factor of this type is already set up.",
+    "factor_already_active",
+  );
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -26,5 +26,5 @@ export function assertPasswordPolicy(
     /\p{Lu}/u.test(password) &&
     /\d/.test(password) &&
     !forbidden.some((part) => lowered.includes(part));
-  if (!met) throw validationFailed("password", PASSWORD_REQUIREMENTS_CAUSE);
+  if (!met) throw validationFailed("password", PASSWORD_REQUIREMENTS_CAUSE, "weak_password");
 }

@@ -42,6 +42,7 @@ async function expectUnavailableWithin(call: () => Promise<unknown>, ms: number)
   const elapsed = performance.now() - started;
   expect(error.toBody()).toEqual({
     error: "SERVICE_UNAVAILABLE",
+    reason: "service_unavailable",
     message: "The identity provider is unreachable; try again",
   });
   expect(error).toMatchObject({ status: 503, retryAfter: 5 });

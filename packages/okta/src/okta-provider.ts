@@ -341,6 +341,7 @@ class OktaProvider implements IdentityProvider {
       throw oktaError("E0000007", {
         summary: "Not found: Resource not found: session (Session)",
         errorId: error.okta.errorId,
+        reason: "session_not_found",
       });
     }
   }
@@ -423,7 +424,10 @@ function userNotFound(userId: string): AuthError {
 
 /** As the embedded directory answers a user without the factor asked for. */
 function factorNotFound(userId: string): AuthError {
-  return oktaError("E0000007", { summary: `Not found: Resource not found: ${userId} (Factor)` });
+  return oktaError("E0000007", {
+    summary: `Not found: Resource not found: ${userId} (Factor)`,
+    reason: "factor_not_found",
+  });
 }
 
 function wrongPasscode(): AuthError {

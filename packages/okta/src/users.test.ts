@@ -113,6 +113,7 @@ describe("password check", () => {
     const { errorId: second, ...unknown } = unknownLogin.toBody() as { errorId: string };
     expect(wrong).toEqual({
       error: "OKTA_ERROR",
+      reason: "invalid_credentials",
       errorCode: "E0000004",
       errorSummary: "Authentication failed",
       errorCauses: [],

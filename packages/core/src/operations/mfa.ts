@@ -52,7 +52,10 @@ async function sessionOf(ctx: OperationsContext, sessionId: string, userId: stri
 
 /** As both providers answer a session they do not know: the summary never repeats the id (a bearer secret). */
 function unknownSession(): AuthError {
-  return oktaError("E0000007", { summary: "Not found: Resource not found: session (Session)" });
+  return oktaError("E0000007", {
+    summary: "Not found: Resource not found: session (Session)",
+    reason: "session_not_found",
+  });
 }
 
 /** A call without a code mails one, a call with a code checks it: each counts against its own limits. */

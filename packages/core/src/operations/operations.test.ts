@@ -1,56 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../errors.js";
-import { IdTokens } from "../id-tokens.js";
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "../rate-limiter.js";
-import { codesAtTestClock, FakeIdentityProvider } from "../test-doubles.js";
-import type { StepUpRule } from "./context.js";
-import { createOperations } from "./index.js";
-
-const ada = { firstName: "Ada", lastName: "Lovelace", email: "ada@example.com", password: "Correct-Horse-9" };
-const grace = {
-  firstName: "Grace",
-  lastName: "Hopper",
-  email: "grace@example.com",
-  password: "Cobol-1959-x",
-};
-
-/** The nine operations over memory: a fake provider, the real codes, store, limiter and tokens. */
-function setup(options: { stepUp?: StepUpRule; resendSeconds?: number; limits?: RateLimits } = {}) {
-  // The start of a day: every limiter window starts with the test.
-  const { codes, mailer, store, clock, advance } = codesAtTestClock(1_700_006_400_000, options.resendSeconds);
-  const ops = createOperations({
-    idp: new FakeIdentityProvider(codes, clock),
-    store,
-    clock,
-    idTokens: new IdTokens({
-      secret: new Uint8Array(32).fill(9),
-      issuer: "http://auth.test",
-      audience: "app",
-    }),
-    limiter: new RateLimiter({ store, clock, limits: options.limits ?? DEFAULT_RATE_LIMITS }),
-    grantTtlSeconds: 60,
-    stepUp: options.stepUp ?? "session",
-  });
-  return { ops, mailer, advance };
-}
-
-type Setup = ReturnType<typeof setup>;
-
-/** Registers and activates a person; answers their user id and a way to log in. */
-async function activated({ ops, mailer }: Setup, person = ada) {
-  const { userId } = await ops.register(person);
-  await ops.activate({ userId, otp: mailer.lastCode() });
-  const logIn = async () => {
-    const session = await ops.login({ email: person.email, password: person.password });
-    if (!("id" in session)) throw new Error("expected a session");
-    return session.id;
-  };
-  const mailedCode = async () => {
-    await ops.verifyMfa({ userId });
-    return mailer.lastCode();
-  };
-  return { userId, logIn, mailedCode };
-}
+import { DEFAULT_RATE_LIMITS } from "../rate-limiter.js";
+import { activated, ada, grace, operationsAtTestClock } from "../test-doubles.js";
 
 /** The service's code of a refusal, with Okta's code for OKTA_ERROR. */
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -65,7 +16,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe("the operations, below any door", () => {
   it("run the documented flow: register, activate, login, code check, user, grant, token, verify, logout", async () => {
-    const s = setup();
+    const s = operationsAtTestClock();
     const { userId } = await s.ops.register(ada);
     expect(s.mailer.sent.map((mail) => mail.to)).toEqual([ada.email]);
     expect(await s.ops.login({ email: ada.email, password: ada.password })).toEqual({ userId });
@@ -85,14 +36,14 @@ describe("the operations, below any door", () => {
   });
 
   it("leaves no user behind when the first code cannot be mailed", async () => {
-    const s = setup();
+    const s = operationsAtTestClock();
     s.mailer.failNext = true;
     expect(await refusal(s.ops.register(ada))).toBe("SERVICE_UNAVAILABLE");
     expect(await s.ops.register(ada)).toEqual({ userId: expect.any(String) });
   });
 
   it("voids the old activation code when a fresh one is asked for", async () => {
-    const s = setup();
+    const s = operationsAtTestClock();
     const { userId } = await s.ops.register(ada);
     const first = s.mailer.lastCode();
     await s.ops.activate({ userId });
@@ -102,7 +53,7 @@ describe("the operations, below any door", () => {
 
   describe("step-up (SSO_REQUIRE_MFA=session, the default)", () => {
     it("grants only to the session a passed code check named", async () => {
-      const s = setup();
+      const s = operationsAtTestClock();
       const person = await activated(s);
       const attackers = await person.logIn();
       const owners = await person.logIn();
@@ -117,7 +68,7 @@ describe("the operations, below any door", () => {
     });
 
     it("counts a check that names no session for none", async () => {
-      const s = setup();
+      const s = operationsAtTestClock();
       const person = await activated(s);
       const sessionId = await person.logIn();
       await s.ops.verifyMfa({ userId: person.userId, otp: await person.mailedCode() });
@@ -125,7 +76,7 @@ describe("the operations, below any door", () => {
     });
 
     it("answers another user's session as unknown, before the code is spent", async () => {
-      const s = setup();
+      const s = operationsAtTestClock();
       const adas = await activated(s, ada);
       const graces = await activated(s, grace);
       const graceSession = await graces.logIn();
@@ -145,7 +96,7 @@ describe("the operations, below any door", () => {
     });
 
     it("does not step up a session on a wrong code", async () => {
-      const s = setup();
+      const s = operationsAtTestClock();
       const person = await activated(s);
       const sessionId = await person.logIn();
       const otp = await person.mailedCode();
@@ -158,7 +109,7 @@ describe("the operations, below any door", () => {
   });
 
   it("under the user rule, counts a check for the user's sessions opened before it, not after", async () => {
-    const s = setup({ stepUp: "user" });
+    const s = operationsAtTestClock({ stepUp: "user" });
     const person = await activated(s);
     const older = await person.logIn();
     s.advance(1000);
@@ -170,13 +121,13 @@ describe("the operations, below any door", () => {
   });
 
   it("with step-up off, grants to a password-only session", async () => {
-    const s = setup({ stepUp: "off" });
+    const s = operationsAtTestClock({ stepUp: "off" });
     const sessionId = await (await activated(s)).logIn();
     expect(await s.ops.issueAuthorizationCode({ sessionId })).toEqual({ code: expect.any(String) });
   });
 
   it("redeems a grant code once, within its lifetime, for the session's user", async () => {
-    const s = setup({ stepUp: "off" });
+    const s = operationsAtTestClock({ stepUp: "off" });
     const sessionId = await (await activated(s)).logIn();
     const { code } = await s.ops.issueAuthorizationCode({ sessionId });
     await s.ops.exchangeCodeForToken({ code });
@@ -187,7 +138,7 @@ describe("the operations, below any door", () => {
   });
 
   it("refuses an ID token once its ten hours are over", async () => {
-    const s = setup({ stepUp: "off" });
+    const s = operationsAtTestClock({ stepUp: "off" });
     const sessionId = await (await activated(s)).logIn();
     const { token } = await s.ops.exchangeCodeForToken(await s.ops.issueAuthorizationCode({ sessionId }));
     s.advance(10 * 3600 * 1000);
@@ -199,7 +150,7 @@ describe("the operations, below any door", () => {
       ...DEFAULT_RATE_LIMITS,
       codeSend: { perIp: null, perAccount: { limit: 2, windowSeconds: 86_400 } },
     };
-    const s = setup({ resendSeconds: 5, limits });
+    const s = operationsAtTestClock({ resendSeconds: 5, limits });
     const { userId } = await s.ops.register(ada);
     s.advance(5000);
     await s.ops.activate({ userId });
@@ -217,7 +168,7 @@ describe("the operations, below any door", () => {
       ...DEFAULT_RATE_LIMITS,
       login: { perIp: null, perAccount: { limit: 2, windowSeconds: 60 } },
     };
-    const s = setup({ limits });
+    const s = operationsAtTestClock({ limits });
     const wrong = { email: ada.email, password: "Wrong-Password-1" };
     expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
     expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
