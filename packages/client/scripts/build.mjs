@@ -4,12 +4,13 @@
  *
  * - Code: esbuild bundles src/index.ts with what it uses of @authsvc/core (the error
  *   codes, the batch limit), so no @authsvc/* package is imported at run time.
- * - Types: tsc writes the declarations, then rollup-plugin-dts inlines everything they
- *   take from @authsvc/* (the router's procedures, inputs, outputs and error data) into
- *   dist/index.d.ts. It follows imports into other packages' declarations
- *   (`respectExternal`) and tree-shakes declarations, so only what the public types
- *   reach is kept; api-extractor keeps other packages' types as imports, and tsup's
- *   dts step is this same plugin behind more configuration.
+ * - Types: tsc writes the declarations, with the router's type written out in full (see
+ *   src/router-types.ts), then rollup-plugin-dts inlines everything they take from @authsvc/*
+ *   (the procedures, inputs, outputs, error data) into dist/index.d.ts. With
+ *   `respectExternal` it follows imports into other packages' declarations and keeps only
+ *   what the public types reach. tsup's declaration bundling is this same plugin behind more
+ *   configuration; api-extractor inlines listed packages too (`bundledPackages`), but its
+ *   .d.ts rollup is marked beta and it is a larger toolchain for one file.
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -38,19 +39,30 @@ await build({
   logLevel: "warning",
 });
 
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+const require = createRequire(import.meta.url);
+try {
+  require.resolve("@authsvc/server");
+} catch {
+  throw new Error(
+    "The client's types come from the built server: run `npm run build` at the repository's root first",
+  );
+}
 execFileSync(
   process.execPath,
-  [tsc, "-p", join(packageDir, "tsconfig.build.json"), "--outDir", declarationsDir],
-  {
-    stdio: "inherit",
-  },
+  [
+    require.resolve("typescript/bin/tsc"),
+    "-p",
+    join(packageDir, "tsconfig.build.json"),
+    "--outDir",
+    declarationsDir,
+  ],
+  { stdio: "inherit" },
 );
 
 const types = await rollup({
   input: join(declarationsDir, "index.d.ts"),
   // @authsvc/* is inlined (it has no published package); every other package stays an import,
-  // which tree-shaking drops unless a public type reaches it (a test holds that to @trpc/* alone).
+  // which tree-shaking drops unless a public type reaches it (the consumer check holds that to @trpc/*).
   external: (id) => !id.startsWith("@authsvc/") && !id.startsWith(".") && !id.startsWith("/"),
   plugins: [dts({ respectExternal: true, tsconfig: join(packageDir, "tsconfig.json") })],
 });
