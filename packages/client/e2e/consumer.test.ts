@@ -5,7 +5,8 @@
  * setting, and runs that file's flow against the built service.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -220,7 +221,6 @@ describe("@authsvc/client from its tarball, in a project outside the workspace",
   describe("against the built service", () => {
     let inbox: SmtpInbox;
     let service: { url: string; process: ChildProcess } | undefined;
-    const dataDir = mkdtempSync(join(tmpdir(), "authsvc-consumer-data-"));
 
     beforeAll(async () => {
       // The app as Node runs it: compiled with Node's resolution into out/, which run.mjs imports.
@@ -228,13 +228,18 @@ describe("@authsvc/client from its tarball, in a project outside the workspace",
       const compiled = tsc(project, "tsconfig.json");
       if (compiled.status !== 0) throw new Error(`the consumer did not compile:\n${compiled.output}`);
       inbox = await SmtpInbox.start();
+      const dataDir = join(project, "data");
+      mkdirSync(dataDir);
       service = await startService(inbox, dataDir);
     }, 120_000);
 
     afterAll(async () => {
-      service?.process.kill("SIGTERM");
+      if (service && service.process.exitCode === null) {
+        const exited = once(service.process, "exit");
+        service.process.kill("SIGTERM");
+        await exited;
+      }
       await inbox?.close();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("runs sign-up, code, login, MFA for the session, grant, token and verify through the installed package", async () => {
