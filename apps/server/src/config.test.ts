@@ -19,6 +19,7 @@ describe("loadConfig", () => {
       errorsAs200: false,
       redisUrl: undefined,
       postgresUrl: undefined,
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 },
     });
     expect(config.databaseFile).toMatch(/data\/directory\.sqlite$/);
   });
@@ -47,6 +48,11 @@ describe("loadConfig", () => {
     [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
     [{ CORS_ORIGINS: "https://app.example.com/login" }, "CORS_ORIGINS"],
     [{ PASSWORD_LOCKOUT_SECONDS: "60" }, "PASSWORD_LOCKOUT_SECONDS must be at least 900"],
+    [{ HTTP_REQUEST_TIMEOUT_SECONDS: "0" }, "HTTP_REQUEST_TIMEOUT_SECONDS"],
+    [
+      { HTTP_REQUEST_TIMEOUT_SECONDS: "5", HTTP_HEADERS_TIMEOUT_SECONDS: "10" },
+      "HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS",
+    ],
     [{ NODE_ENV: "production", JWT_SECRET: "a".repeat(64) }, "JWT_SECRET looks guessable"],
     [{ NODE_ENV: "production", JWT_SECRET: "secret".repeat(8) }, "JWT_SECRET looks guessable"],
   ])("refuses %o with a message naming the variable", (env, expected) => {
