@@ -260,7 +260,7 @@ export function parseRawAnswer(bytes: string): RawAnswer {
   return { status: Number(statusLine.split(" ")[1]), headers, text: split < 0 ? "" : bytes.slice(split + 4) };
 }
 
-/** Writes `request` byte for byte on a connection of its own, and reads the answer until the server closes it. */
+/** Writes `request` byte for byte on a connection of its own; reads the answer until the server closes it. */
 export function rawExchange(url: string, request: string): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {

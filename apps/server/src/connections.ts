@@ -1,4 +1,3 @@
-import diagnostics from "node:diagnostics_channel";
 import type { Server } from "node:http";
 import type { FastifyHttpOptions, FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
@@ -9,7 +8,10 @@ import type { Config } from "./config.js";
  * wait is silence too.
  */
 const SILENT_CONNECTION_MS = 120_000;
-/** Node looks for late requests this often (30 s by default): a stalled one is cut at most this long after its limit. */
+/**
+ * Node looks for late requests this often (30 s by default): a stalled one is cut at most this
+ * long after its limit.
+ */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /**
@@ -38,22 +40,18 @@ export function connectionOptions(http: Config["http"]): FastifyHttpOptions<Serv
 /**
  * Node's close() ends the connections idle at that moment; one busy answering would then stay
  * open for the keep-alive time after its answer, and the process with it. While the server
- * drains, each finished answer has the idle connections closed again.
+ * drains, the connections that have become idle are closed every DRAIN_SWEEP_MS.
  */
 export function closeConnectionsOnceAnswered(server: FastifyInstance): void {
-  const closeIdle = (message: unknown) => {
-    if ((message as { server?: unknown }).server === server.server) {
-      setImmediate(() => server.server.closeIdleConnections());
-    }
-  };
+  let sweeping: NodeJS.Timeout | undefined;
   server.addHook("preClose", (done) => {
-    diagnostics.subscribe(RESPONSE_FINISHED, closeIdle);
+    sweeping = setInterval(() => server.server.closeIdleConnections(), DRAIN_SWEEP_MS).unref();
     done();
   });
   server.addHook("onClose", (_instance, done) => {
-    diagnostics.unsubscribe(RESPONSE_FINISHED, closeIdle);
+    clearInterval(sweeping);
     done();
   });
 }
 
-const RESPONSE_FINISHED = "http.server.response.finish";
+const DRAIN_SWEEP_MS = 100;

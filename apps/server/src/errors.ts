@@ -82,7 +82,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   socket.destroy(error);
 }
 
-/** A refusal written straight to a socket that Node's HTTP server no longer answers on; the caller closes it. */
+/** A refusal written straight to a socket Node's HTTP server no longer answers on; the caller closes it. */
 export function answerOnSocket(socket: Duplex, failure: AuthError): void {
   const body = JSON.stringify(failure.toBody());
   if (socket.writable) {

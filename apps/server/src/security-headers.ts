@@ -33,7 +33,10 @@ export function securityHeaders(): Record<string, string> {
   return headers;
 }
 
-/** What every answer carries, errors included: helmet's headers, and no-store (answers carry sessions, codes and tokens: no cache may keep them). */
+/**
+ * What every answer carries, errors included: helmet's headers, and no-store (answers carry
+ * sessions, codes and tokens: no cache may keep them).
+ */
 export function everyAnswerHeaders(): Record<string, string> {
   return { ...securityHeaders(), "cache-control": "no-store" };
 }

@@ -34,11 +34,17 @@ const BODY_OF_100 = `${HEADERS}Content-Length: 100\r\n\r\n`;
 
 interface Held {
   socket: Socket;
-  /** When the server closed the connection (ms after it opened) and what it answered; undefined: still open at `deadlineMs`. */
+  /**
+   * When the server closed the connection (ms after it opened) and what it answered;
+   * undefined: still open at the deadline.
+   */
   closed: Promise<{ ms: number; answer: string } | undefined>;
 }
 
-/** A connection that sends `first`, then `trickle` every 200 ms, until the server closes it or the deadline passes. */
+/**
+ * A connection that sends `first`, then `trickle` every 200 ms, until the server closes it or
+ * the deadline passes.
+ */
 function holdConnection(url: string, first: string, trickle?: string, deadlineMs = CUT_WITHIN_MS): Held {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
