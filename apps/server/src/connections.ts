@@ -25,6 +25,8 @@ export function connectionOptions(http: Config["http"]): FastifyHttpOptions<Serv
     keepAliveTimeout: http.keepAliveTimeoutMs,
     connectionTimeout: SILENT_CONNECTION_MS,
     http: {
+      // Also here, where Node checks that the headers' limit does not exceed it.
+      requestTimeout: http.requestTimeoutMs,
       headersTimeout: http.headersTimeoutMs,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
       // Node would refuse a Host-less HTTP/1.1 request itself, with an empty 400 and none of the

@@ -145,6 +145,18 @@ describe("slow clients", () => {
   }, 30_000);
 });
 
+it("starts with limits above Node's defaults (headers 400 s, request 600 s)", async () => {
+  const svc = await startService({
+    HTTP_REQUEST_TIMEOUT_SECONDS: "600",
+    HTTP_HEADERS_TIMEOUT_SECONDS: "400",
+  });
+  try {
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+  } finally {
+    await svc.stop();
+  }
+});
+
 describe("stalled clients beyond the open-file limit", () => {
   let instance: ServiceProcess;
   let url: string;
