@@ -7,6 +7,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const EXIT_BAD_CONFIG = 78;
 /** The address cannot be listened on: in use, not this machine's, no such host (sysexits' EX_UNAVAILABLE). */
 const EXIT_CANNOT_LISTEN = 69;
+/** Why listening failed, by the system's error code, naming the setting to change. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: "address in use (PORT)",
+  EACCES: "permission denied (PORT: one below 1024 needs privileges)",
+  EADDRNOTAVAIL: "not an address of this machine (HOST)",
+  EAFNOSUPPORT: "this machine has no network of that address family (HOST)",
+  ENOTFOUND: "no such host (HOST)",
+  EAI_AGAIN: "no such host, or no name server answered (HOST)",
+};
 
 try {
   const config = loadConfig();
@@ -14,7 +23,9 @@ try {
   try {
     await service.start();
   } catch (error) {
-    console.error(`Cannot listen on ${hostAndPort(config)}: ${listenFailure(error)}`);
+    const why = LISTEN_FAILURES[(error as NodeJS.ErrnoException).code ?? ""];
+    if (!why) throw error;
+    console.error(`Cannot listen on ${hostAndPort(config)}: ${why}`);
     await service.stop();
     process.exit(EXIT_CANNOT_LISTEN);
   }
@@ -41,22 +52,4 @@ try {
 
 function hostAndPort({ host, port }: Config): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
-/** Why listening failed, naming the setting to change. */
-function listenFailure(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  switch (code) {
-    case "EADDRINUSE":
-      return "address in use (PORT)";
-    case "EACCES":
-      return "permission denied (PORT: one below 1024 needs privileges)";
-    case "EADDRNOTAVAIL":
-      return "not an address of this machine (HOST)";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "no such host (HOST)";
-    default:
-      return message;
-  }
 }
