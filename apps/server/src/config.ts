@@ -170,7 +170,7 @@ export interface Config {
   env: Environment["NODE_ENV"];
   port: number;
   host: string;
-  /** How long a client may take to send a request, its headers, and how long an idle connection stays open. */
+  /** How long a client may take to send a request and its headers; how long an idle connection stays. */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
   publicUrl: string;
   dataDir: string;

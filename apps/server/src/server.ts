@@ -57,6 +57,7 @@ export async function createServer(config: Config, options: { logStream?: Writab
   // callback hook, not an async one, because it runs on every request.
   server.addHook("onRequest", (request, reply, done) => {
     reply.headers(everyAnswer);
+    // HTTP/1.1 requires Host; Node's own check is off (connections.ts) since it answers in no shape.
     const { httpVersion, headers } = request.raw;
     if (headers.host === undefined && httpVersion === "1.1") {
       done(
