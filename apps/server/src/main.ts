@@ -32,12 +32,13 @@ try {
   const { log } = service.server;
   const shutdown = async (signal: string) => {
     log.info(`${signal}: no new connections; finishing requests in flight, then closing pools`);
+    // No log line right before an exit: pino writes asynchronously, and its flush at exit spins
+    // forever on a stdout whose reader has gone (sonic-boom retries EPIPE). stderr is synchronous.
     setTimeout(() => {
-      log.warn(`requests still in flight after ${SHUTDOWN_GRACE_MS} ms: exiting without them`);
+      console.error(`Stopped with requests still in flight after ${SHUTDOWN_GRACE_MS} ms`);
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     await service.stop();
-    log.info("stopped: requests in flight answered, pools closed");
     process.exit(0);
   };
   process.once("SIGTERM", shutdown);
