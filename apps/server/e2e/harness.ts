@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { isAuthClientError } from "@authsvc/client";
 import { SmtpInbox } from "@authsvc/mail/testing";
-import { startOktaEmulator } from "@authsvc/okta-emulator";
+import { type ReceivedRequest, startOktaEmulator } from "@authsvc/okta-emulator";
 import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
 
@@ -38,6 +38,8 @@ export interface RunningService {
   logs: string[];
   /** Okta API calls served, per endpoint, when the provider is Okta. */
   oktaCalls(): Record<string, number> | undefined;
+  /** The Okta API requests received so far, with what each said of its client, when the provider is Okta. */
+  oktaRequests(): ReceivedRequest[] | undefined;
   stop(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startService(
     service,
     logs,
     oktaCalls: () => okta?.stats(),
+    oktaRequests: () => okta?.requests(),
     async stop() {
       await service.stop();
       await okta?.close();
