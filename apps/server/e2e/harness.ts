@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { isAuthClientError } from "@authsvc/client";
 import { SmtpInbox } from "@authsvc/mail/testing";
-import { startOktaEmulator } from "@authsvc/okta-emulator";
+import { type ReceivedRequest, startOktaEmulator } from "@authsvc/okta-emulator";
 import { expect } from "vitest";
 import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
@@ -43,6 +43,8 @@ export interface RunningService {
   logs: string[];
   /** Okta API calls served, per endpoint, when the provider is Okta. */
   oktaCalls(): Record<string, number> | undefined;
+  /** The Okta API requests received so far, with what each said of its client, when the provider is Okta. */
+  oktaRequests(): ReceivedRequest[] | undefined;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export async function startService(
     service,
     logs,
     oktaCalls: () => okta?.stats(),
+    oktaRequests: () => okta?.requests(),
     async stop() {
       await service.stop();
       await okta?.close();

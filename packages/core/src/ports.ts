@@ -1,3 +1,4 @@
+import type { Caller } from "./rate-limiter.js";
 import type { OktaEmailFactor, OktaSession, OktaUser } from "./schemas.js";
 
 export type { OktaEmailFactor, OktaSession, OktaUser, UserProfile } from "./schemas.js";
@@ -46,8 +47,12 @@ export interface IdentityProvider {
   /** Removes a user whose registration could not finish. */
   deleteUser(userId: string): Promise<void>;
   getUser(userId: string): Promise<OktaUser>;
-  /** E0000004 for a wrong password and for an unknown login alike (an expired registration is unknown). */
-  checkPassword(login: string, password: string): Promise<PasswordCheck>;
+  /**
+   * E0000004 for a wrong password and for an unknown login alike (an expired registration is unknown).
+   * `caller` is the person signing in (their IP and User-Agent), for a provider that judges sign-ins
+   * by them (Okta: X-Forwarded-For and User-Agent on /authn); a provider may ignore it.
+   */
+  checkPassword(login: string, password: string, caller?: Caller): Promise<PasswordCheck>;
   createSession(check: PasswordCheck): Promise<OktaSession>;
   /** E0000007 for an unknown, ended or expired session. */
   getSession(sessionId: string): Promise<OktaSession>;
@@ -56,10 +61,10 @@ export interface IdentityProvider {
   enrollEmailFactor(userId: string): Promise<OktaEmailFactor>;
   /** E0000068 for a wrong, used or expired code. */
   activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor>;
-  /** Sends a verification code for the active email factor. */
-  challengeEmailFactor(userId: string): Promise<void>;
-  /** E0000068 for a wrong, used or expired code. */
-  verifyEmailFactor(userId: string, passCode: string): Promise<void>;
+  /** Sends a verification code for the active email factor; `caller` as for `checkPassword`. */
+  challengeEmailFactor(userId: string, caller?: Caller): Promise<void>;
+  /** E0000068 for a wrong, used or expired code; `caller` as for `checkPassword`. */
+  verifyEmailFactor(userId: string, passCode: string, caller?: Caller): Promise<void>;
   /** Checks the provider can answer (for readiness probes). */
   ping(): Promise<void>;
   close(): Promise<void>;

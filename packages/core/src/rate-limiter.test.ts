@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { AuthError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limiter.js";
+import {
+  DEFAULT_RATE_LIMITS,
+  RateLimiter,
+  type RateLimits,
+  USER_AGENT_MAX_LENGTH,
+  userAgentOf,
+} from "./rate-limiter.js";
 
 const LIMITS: RateLimits = {
   ...DEFAULT_RATE_LIMITS,
@@ -119,5 +125,20 @@ describe("RateLimiter", () => {
     expect(keys).toHaveLength(2);
     for (const key of keys) expect(key).not.toMatch(/ada|203\.0/);
     await store.close();
+  });
+});
+
+describe("userAgentOf", () => {
+  it("keeps a browser's User-Agent as it came", () => {
+    const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    expect(userAgentOf(firefox)).toBe(firefox);
+  });
+
+  it("drops what would split or break a header it is forwarded in, and bounds its length", () => {
+    expect(userAgentOf("Evil/1.0\r\nX-Injected: yes")).toBe("Evil/1.0 X-Injected: yes");
+    expect(userAgentOf("Caf\u00e9/1.0\u0000")).toBe("Caf /1.0");
+    expect(userAgentOf("A".repeat(5000))).toHaveLength(USER_AGENT_MAX_LENGTH);
+    expect(userAgentOf(["First/1", "Second/2"])).toBe("First/1");
+    for (const nothing of [undefined, "", " \t ", "\r\n"]) expect(userAgentOf(nothing)).toBeUndefined();
   });
 });

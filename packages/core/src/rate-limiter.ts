@@ -47,9 +47,33 @@ export interface CountedCall {
   takeBack(): Promise<void>;
 }
 
-/** Who calls an operation, as the front door knows it; an in-process caller may know no IP. */
+/**
+ * Who calls an operation, as the front door knows it; an in-process caller may know neither field.
+ * The limiter counts by `clientIp`; a provider may forward both to its identity service (Okta's
+ * network zones, ThreatInsight and System Log judge the user's address and browser, not ours).
+ */
 export interface Caller {
   clientIp?: string | undefined;
+  /** The client's User-Agent, bounded and free of control characters (see `userAgentOf`). */
+  userAgent?: string | undefined;
+}
+
+/** Longest User-Agent handed on: real browsers send under 300 characters. */
+export const USER_AGENT_MAX_LENGTH = 512;
+
+/**
+ * A User-Agent header as it may be handed on in another request: visible ASCII and spaces only
+ * (a CR or LF would split the header; other bytes make HTTP clients throw), at most
+ * USER_AGENT_MAX_LENGTH characters; undefined when nothing is left.
+ */
+export function userAgentOf(header: string | string[] | undefined): string | undefined {
+  const value = (Array.isArray(header) ? header[0] : header) ?? "";
+  const clean = value
+    .replace(/[^\x20-\x7e]+/g, " ")
+    .trim()
+    .slice(0, USER_AGENT_MAX_LENGTH)
+    .trimEnd();
+  return clean === "" ? undefined : clean;
 }
 
 export interface RateLimiterOptions {

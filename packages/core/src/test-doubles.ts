@@ -14,7 +14,7 @@ import type {
   OktaUser,
   PasswordCheck,
 } from "./ports.js";
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limiter.js";
+import { type Caller, DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limiter.js";
 
 /** Test doubles for core's own tests, where no provider or mail server may be imported. */
 
@@ -76,8 +76,9 @@ export function operationsAtTestClock(
 ) {
   // The start of a day: every limiter window starts with the test.
   const { codes, mailer, store, clock, advance } = codesAtTestClock(1_700_006_400_000, options.resendSeconds);
+  const idp = new FakeIdentityProvider(codes, clock);
   const ops = createOperations({
-    idp: new FakeIdentityProvider(codes, clock),
+    idp,
     store,
     clock,
     idTokens: new IdTokens({
@@ -89,7 +90,7 @@ export function operationsAtTestClock(
     grantTtlSeconds: 60,
     stepUp: options.stepUp ?? "session",
   });
-  return { ops, mailer, advance };
+  return { ops, mailer, advance, idp };
 }
 
 export type TestOperations = ReturnType<typeof operationsAtTestClock>;
@@ -125,6 +126,11 @@ export class FakeIdentityProvider implements IdentityProvider {
   private readonly users = new Map<string, StoredUser>();
   private readonly sessions = new Map<string, OktaSession>();
   private lastId = 0;
+  /** The callers handed to the calls that take one, in order, for tests of what the operations pass on. */
+  readonly callers: Array<{
+    call: "checkPassword" | "challengeEmailFactor" | "verifyEmailFactor";
+    caller?: Caller;
+  }> = [];
 
   constructor(
     private readonly codes: OneTimeCodes,
@@ -167,7 +173,8 @@ export class FakeIdentityProvider implements IdentityProvider {
     return this.stored(userId).user;
   }
 
-  async checkPassword(login: string, password: string): Promise<PasswordCheck> {
+  async checkPassword(login: string, password: string, caller?: Caller): Promise<PasswordCheck> {
+    this.callers.push({ call: "checkPassword", caller });
     const found = [...this.users.values()].find(({ user }) => user.profile.login === login.toLowerCase());
     if (!found || found.password !== password) throw oktaError("E0000004");
     return {
@@ -229,12 +236,14 @@ export class FakeIdentityProvider implements IdentityProvider {
     return this.factor(stored);
   }
 
-  async challengeEmailFactor(userId: string): Promise<void> {
+  async challengeEmailFactor(userId: string, caller?: Caller): Promise<void> {
+    this.callers.push({ call: "challengeEmailFactor", caller });
     const stored = this.activeFactorOf(userId);
     await this.codes.send(userId, stored.user.profile.email, "verification");
   }
 
-  async verifyEmailFactor(userId: string, passCode: string): Promise<void> {
+  async verifyEmailFactor(userId: string, passCode: string, caller?: Caller): Promise<void> {
+    this.callers.push({ call: "verifyEmailFactor", caller });
     this.activeFactorOf(userId);
     await this.codes.check(userId, "verification", passCode);
   }

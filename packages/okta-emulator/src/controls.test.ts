@@ -65,6 +65,35 @@ describe("the emulator's HTTP, test controls, rate limits and outages", () => {
     expect((await oktaErrorOf(client.userApi.getUser({ userId: again.id as string }))).status).toBe(404);
   });
 
+  it("records what each API request said of its client (X-Forwarded-For, User-Agent), and forgets it on reset", async () => {
+    const user = await createUser(client);
+    await client.userApi.getUser({ userId: user.id as string });
+    await h.fetch("/api/v1/authn", {
+      json: { username: user.profile?.login, password: "wrong" },
+      headers: { "X-Forwarded-For": "198.51.100.7", "User-Agent": "Browser/1.0 (test)" },
+    });
+    await h.fetch("/__emulator/stats");
+    const requests = h.emulator.requests();
+    expect(requests.map(({ route }) => route)).toEqual([
+      "POST /api/v1/users",
+      "GET /api/v1/users/{id}",
+      "POST /api/v1/authn",
+    ]);
+    expect(requests[2]).toEqual({
+      route: "POST /api/v1/authn",
+      forwardedFor: "198.51.100.7",
+      userAgent: "Browser/1.0 (test)",
+      peerIp: expect.stringMatching(/127\.0\.0\.1$/),
+    });
+    expect(requests[0]).toMatchObject({
+      forwardedFor: null,
+      userAgent: expect.stringMatching(/^@okta\/okta-sdk-nodejs\//),
+    });
+    expect(await (await h.fetch("/__emulator/requests")).json()).toEqual(requests);
+    h.emulator.reset();
+    expect(h.emulator.requests()).toEqual([]);
+  });
+
   it("answers the next requests with an outage, configured over HTTP", async () => {
     const config = await h.fetch("/__emulator/config", { json: { failNext: { status: 503, count: 2 } } });
     expect(config.status).toBe(204);

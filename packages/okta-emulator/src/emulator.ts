@@ -34,11 +34,29 @@ export interface OktaEmulatorOptions {
   mailFrom?: string;
 }
 
+/**
+ * One API request as the emulator received it: who the caller said the user is. Okta believes
+ * X-Forwarded-For only from the org's trusted gateway IPs, and then judges the client by it
+ * (network zones, ThreatInsight, the System Log); the emulator believes no one and only records.
+ */
+export interface ReceivedRequest {
+  /** The `stats()` key of the route, or "(unknown path)". */
+  route: string;
+  /** The X-Forwarded-For header as received; null when absent. */
+  forwardedFor: string | null;
+  /** The User-Agent header as received; null when absent. */
+  userAgent: string | null;
+  /** The address the request came from (the caller itself, or a proxy in front). */
+  peerIp: string | null;
+}
+
 export interface OktaEmulator {
   /** e.g. http://127.0.0.1:PORT, no trailing slash: the SDK's orgUrl. */
   url: string;
   /** Requests per endpoint, keyed "METHOD /api/v1/path/{param}", test controls not counted. */
   stats(): Record<string, number>;
+  /** The last RECEIVED_REQUESTS_KEPT API requests, oldest first, test controls not included. */
+  requests(): ReceivedRequest[];
   /** Forgets all users, factors, sessions, codes, counters and settings. */
   reset(): void;
   configure(settings: SettingsPatch): void;
@@ -50,6 +68,8 @@ const RESEND_INTERVAL_SECONDS = 5;
 const DEFAULT_OTP_TTL_SECONDS = 300;
 /** The rate-limit bucket that requests to unknown paths share. */
 const UNKNOWN_PATH_KEY = "(unknown path)";
+/** Enough for any test's story; a long-running emulator forgets the oldest. */
+export const RECEIVED_REQUESTS_KEPT = 1000;
 
 export function startOktaEmulator(options: OktaEmulatorOptions): Promise<OktaEmulator> {
   return startEmulator(options);
@@ -75,6 +95,21 @@ export async function startEmulator(
   const context: Context = { org: new Org(), codes: newCodes(store), settings: defaultSettings(), url: "" };
   const limiter = new RateLimiter();
   let counts = new Map<string, number>();
+  let received: ReceivedRequest[] = [];
+
+  function receive(request: IncomingMessage, route: string): void {
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return value === undefined ? null : String(value);
+    };
+    received.push({
+      route,
+      forwardedFor: header("x-forwarded-for"),
+      userAgent: header("user-agent"),
+      peerIp: request.socket.remoteAddress ?? null,
+    });
+    if (received.length > RECEIVED_REQUESTS_KEPT) received.shift();
+  }
 
   /** Throws an Error naming the first malformed setting; applies only the settings given. */
   function configure(settings: SettingsPatch): void {
@@ -97,6 +132,7 @@ export async function startEmulator(
     context.settings = defaultSettings();
     limiter.clear();
     counts = new Map();
+    received = [];
   }
 
   async function api(request: IncomingMessage, response: ServerResponse, url: URL, raw: string) {
@@ -108,6 +144,7 @@ export async function startEmulator(
       const matched = findRoute(request.method ?? "GET", url.pathname);
       const key = matched instanceof AuthError ? UNKNOWN_PATH_KEY : matched.key;
       if (!(matched instanceof AuthError)) counts.set(key, (counts.get(key) ?? 0) + 1);
+      receive(request, key);
       const rate = limiter.take(key, context.settings.rateLimit, Date.now());
       Object.assign(headers, rate.headers);
       if (matched instanceof AuthError) throw matched;
@@ -140,6 +177,8 @@ export async function startEmulator(
     const route = `${request.method} ${path}`;
     if (route === "GET /__emulator/stats") {
       send(response, 200, Object.fromEntries(counts));
+    } else if (route === "GET /__emulator/requests") {
+      send(response, 200, received);
     } else if (route === "POST /__emulator/reset") {
       reset();
       send(response, 204);
@@ -179,6 +218,7 @@ export async function startEmulator(
   return {
     url: context.url,
     stats: () => Object.fromEntries(counts),
+    requests: () => [...received],
     reset,
     configure,
     async close() {

@@ -1,1 +1,7 @@
-export { type OktaEmulator, type OktaEmulatorOptions, startOktaEmulator } from "./emulator.js";
+export {
+  type OktaEmulator,
+  type OktaEmulatorOptions,
+  RECEIVED_REQUESTS_KEPT,
+  type ReceivedRequest,
+  startOktaEmulator,
+} from "./emulator.js";

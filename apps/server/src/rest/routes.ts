@@ -1,6 +1,7 @@
 import type { Caller, Operations } from "@authsvc/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Joi from "joi";
+import { callerOf } from "../caller.js";
 import {
   activateBody,
   loginBody,
@@ -25,11 +26,11 @@ export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operation
     schema: Joi.Schema,
     run: (body: T, request: FastifyRequest) => Promise<unknown>,
   ) => app.post(url, { schema: { body: schema } }, (request) => run(request.body as T, request));
-  // The rate-limited operations learn the caller's IP; the others are called as they were.
+  // The rate-limited operations learn the caller's IP and User-Agent; the others are called as they were.
   const limited =
     <T>(operation: (body: T, caller: Caller) => Promise<unknown>) =>
     (body: T, request: FastifyRequest) =>
-      operation(body, { clientIp: request.ip });
+      operation(body, callerOf(request));
 
   post("/register", registerBody, limited(ops.register));
   post("/activate", activateBody, limited(ops.activate));

@@ -1,12 +1,13 @@
 import { AuthError, type ErrorBody, type Operations, type ValidationDetail } from "@authsvc/core";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import type { CallingRequest } from "../caller.js";
 import { toAuthError } from "../errors.js";
 
 export interface Context {
   ops: Operations;
   /** The HTTP exchange a call came in on; absent for in-process calls (createCaller). */
-  request?: { ip: string } | undefined;
+  request?: CallingRequest | undefined;
   reply?: { header(name: string, value: string): unknown } | undefined;
 }
 

@@ -26,7 +26,7 @@ export async function login(
   caller: Caller = {},
 ): Promise<LoginAnswer> {
   await ctx.limiter.hit("login", caller, accountOf(input.email));
-  const check = await ctx.idp.checkPassword(input.email, input.password);
+  const check = await ctx.idp.checkPassword(input.email, input.password, caller);
   if (!check.mfaActive) return { userId: check.userId };
   const session = await ctx.idp.createSession(check);
   // The `user` rule counts code checks after this moment; the `session` rule needs no start.

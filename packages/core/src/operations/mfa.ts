@@ -30,10 +30,10 @@ export async function verifyMfa(
   const session =
     input.sessionId === undefined ? undefined : await sessionOf(ctx, input.sessionId, input.userId);
   if (input.otp === undefined) {
-    await mailing(counted, ctx.idp.challengeEmailFactor(input.userId));
+    await mailing(counted, ctx.idp.challengeEmailFactor(input.userId, caller));
     return { success: true };
   }
-  await ctx.idp.verifyEmailFactor(input.userId, input.otp);
+  await ctx.idp.verifyEmailFactor(input.userId, input.otp, caller);
   const now = ctx.clock.now();
   await Promise.all([
     // As long as the session lives (by the provider's clock, which may be a little behind ours).

@@ -35,6 +35,20 @@ describe("the operations, below any door", () => {
     expect(await refusal(s.ops.currentUser({ sessionId: session.id }))).toBe("E0000007");
   });
 
+  it("hands the caller's IP and User-Agent to the provider's password check, code send and code check", async () => {
+    const s = operationsAtTestClock();
+    const person = await activated(s);
+    const caller = { clientIp: "198.51.100.7", userAgent: "Browser/1.0" };
+    await s.ops.login({ email: ada.email, password: ada.password }, caller);
+    await s.ops.verifyMfa({ userId: person.userId }, caller);
+    await s.ops.verifyMfa({ userId: person.userId, otp: s.mailer.lastCode() }, caller);
+    expect(s.idp.callers.slice(-3)).toEqual([
+      { call: "checkPassword", caller },
+      { call: "challengeEmailFactor", caller },
+      { call: "verifyEmailFactor", caller },
+    ]);
+  });
+
   it("leaves no user behind when the first code cannot be mailed", async () => {
     const s = operationsAtTestClock();
     s.mailer.failNext = true;
