@@ -12,6 +12,7 @@ import { securityHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
 import { longestBatchPath, trpcHttp } from "./trpc/http.js";
 import { type AppRouter, appRouter } from "./trpc/router.js";
+import { serveWebApp } from "./web-app.js";
 
 /** Large enough for any request of the API (a tRPC batch included), small enough to refuse floods early. */
 export const BODY_LIMIT_BYTES = 32 * 1024;
@@ -91,6 +92,12 @@ export async function createServer(config: Config, options: { logStream?: Writab
       }
     },
   });
+  if (config.webAppDir && !(await serveWebApp(server, config.webAppDir))) {
+    server.log.warn(
+      { dir: config.webAppDir },
+      "WEB_APP is on but the web app is not built (npm run build -w apps/web): / is not served",
+    );
+  }
   server.addHook("onClose", () => services.close());
 
   return {
