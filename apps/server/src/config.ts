@@ -309,7 +309,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trpcFastPath: env.TRPC_FAST_PATH,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === "development" ? [LOCAL_ORIGIN] : []),
-    webAppDir: (env.WEB_APP ?? (env.NODE_ENV === "production" ? "off" : "on")) === "on" ? WEB_APP_DIR : undefined,
+    webAppDir:
+      (env.WEB_APP ?? (env.NODE_ENV === "production" ? "off" : "on")) === "on" ? WEB_APP_DIR : undefined,
     rateLimits: {
       login: { perIp: env.RATE_LIMIT_LOGIN_PER_IP, perAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT },
       register: { perIp: env.RATE_LIMIT_REGISTER_PER_IP, perAccount: env.RATE_LIMIT_REGISTER_PER_ACCOUNT },
