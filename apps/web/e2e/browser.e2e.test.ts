@@ -178,6 +178,21 @@ describe.skipIf(chromiumMissing)("the web app in Chromium", { timeout: 120_000 }
     await page.context().close();
   });
 
+  it("serves the page under its own policy, runs it without a violation, and keeps the API's", async () => {
+    const page = await (await browser.newContext()).newPage();
+    const problems: string[] = [];
+    page.on("console", (message) => void (message.type() === "error" && problems.push(message.text())));
+    page.on("pageerror", (error) => void problems.push(error.message));
+    const answer = await page.goto(url);
+    await page.getByRole("heading", { name: "Log in" }).waitFor();
+    expect(answer?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(problems).toEqual([]);
+    const api = await fetch(`${url}/healthz`);
+    expect(api.headers.get("content-security-policy")).toBe("default-src 'none';frame-ancestors 'none'");
+    expect((await fetch(`${url}/no-such-page`)).status).toBe(404);
+    await page.context().close();
+  });
+
   it("says a wrong code is wrong, and takes the right one after it", async () => {
     const person = newPerson();
     const page = await openPage();
