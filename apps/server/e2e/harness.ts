@@ -1,11 +1,16 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { isAuthClientError } from "@authsvc/client";
 import { SmtpInbox } from "@authsvc/mail/testing";
 import { startOktaEmulator } from "@authsvc/okta-emulator";
+import { expect } from "vitest";
 import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
 
@@ -101,6 +106,64 @@ export async function startService(
   };
 }
 
+/** The built entry point, as `npm start` runs it. */
+const MAIN_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the process wrote so far. */
+  output: { stdout: string; stderr: string };
+  /** The URL once the service listens; rejects if the process exits first. */
+  listening(): Promise<string>;
+  /** How the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the process has written a line matching `pattern` on stdout. */
+  logged(pattern: RegExp): Promise<void>;
+}
+
+/**
+ * Runs the built service in a process of its own, as `npm start` does (build first), with
+ * `env` over this process's environment; `fileLimit` lowers its open-file limit (`ulimit -n`).
+ */
+export function spawnService(
+  env: Record<string, string>,
+  options: { fileLimit?: number } = {},
+): ServiceProcess {
+  const [command, args] = options.fileLimit
+    ? ["sh", ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$1"`, process.execPath, MAIN_SCRIPT]]
+    : [process.execPath, [MAIN_SCRIPT]];
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (chunk) => {
+    output.stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output.stderr += chunk;
+  });
+  const exited = once(child, "exit").then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  const logged = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const look = () => {
+        if (!pattern.test(output.stdout)) return false;
+        child.stdout?.off("data", look);
+        resolve();
+        return true;
+      };
+      if (look()) return;
+      child.stdout?.on("data", look);
+      void exited.then(() => reject(new Error(`exited without logging ${pattern}: ${output.stderr}`)));
+    });
+  const listening = async () => {
+    const line = /Server listening at (http:\/\/[\w.:[\]]+)/;
+    await logged(line);
+    return line.exec(output.stdout)?.[1] as string;
+  };
+  return { child, output, listening, exited, logged };
+}
+
 /** The inbox's URL with credentials in it, as a production SMTP_URL has them (the inbox asks for none). */
 function withPassword(smtpUrl: string): string {
   const url = new URL(smtpUrl);
@@ -188,6 +251,33 @@ export function rawRequest(
   });
 }
 
+/** An answer as bytes read off a socket: its status, headers and body. */
+export function parseRawAnswer(bytes: string): RawAnswer {
+  const split = bytes.indexOf("\r\n\r\n");
+  const [statusLine = "", ...lines] = (split < 0 ? bytes : bytes.slice(0, split)).split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers, text: split < 0 ? "" : bytes.slice(split + 4) };
+}
+
+/** Writes `request` byte for byte on a connection of its own; reads the answer until the server closes it. */
+export function rawExchange(url: string, request: string): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let bytes = "";
+    socket.on("data", (chunk) => {
+      bytes += chunk;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(parseRawAnswer(bytes)));
+    socket.end(request);
+  });
+}
+
 /** A GET with a JSON body, as the original service's callers send it (fetch() cannot). */
 export async function getWithBody(url: string, path: string, body: unknown): Promise<Answer> {
   const { status, headers, text } = await rawRequest(url, "GET", path, {
@@ -219,4 +309,23 @@ export async function clientFailure(promise: Promise<unknown>) {
     throw error;
   }
   throw new Error("expected the call to fail");
+}
+
+/** Helmet's headers as a JSON API sends them: nothing may be loaded, framed or sniffed from it. */
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none';frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "referrer-policy": "no-referrer",
+  "cross-origin-resource-policy": "same-origin",
+  "cache-control": "no-store",
+};
+
+/** Asserts an answer carries what every answer must: helmet's headers and no-store, and no server banner. */
+export function expectHardened(answer: { headers: Headers }) {
+  const headers = Object.fromEntries(answer.headers);
+  expect(headers).toMatchObject(SECURITY_HEADERS);
+  expect(headers).not.toHaveProperty("x-powered-by");
+  expect(headers).not.toHaveProperty("server");
 }

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { codeIn, SmtpInbox } from "@authsvc/mail/testing";
 import {
   freshPostgresDatabase,
@@ -13,7 +12,7 @@ import {
   TcpProxy,
 } from "@authsvc/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Answer, call, newPerson, post, TEST_JWT_SECRET } from "./harness.js";
+import { type Answer, call, newPerson, post, spawnService, TEST_JWT_SECRET } from "./harness.js";
 
 /**
  * Two server processes behind no load balancer at all: every step of a flow goes to
@@ -24,28 +23,16 @@ const redisUrl = (await redisForTests(suite)) ?? "";
 const postgresAdminUrl = (await postgresForTests(suite)) ?? "";
 const available = Boolean(redisUrl && postgresAdminUrl);
 
-const mainScript = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
 let database: PostgresTestDatabase | undefined;
+
 let inbox: SmtpInbox;
 let redisRelay: TcpProxy;
 let instances: { url: string; child: ChildProcess }[] = [];
 let dataDir = "";
 
 async function startInstance(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [mainScript], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    output += chunk;
-    const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (listening?.[1]) {
-      child.stdout?.resume();
-      return { url: listening[1], child };
-    }
-  }
-  throw new Error(`instance exited before listening: ${output}`);
+  const instance = spawnService(env);
+  return { url: await instance.listening(), child: instance.child };
 }
 
 describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", () => {

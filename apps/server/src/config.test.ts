@@ -40,6 +40,7 @@ describe("loadConfig", () => {
       trpcFastPath: true,
       redisUrl: undefined,
       postgresUrl: undefined,
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 },
     });
     expect(config.databaseFile).toMatch(/data\/directory\.sqlite$/);
   });
@@ -70,6 +71,11 @@ describe("loadConfig", () => {
     [{ CORS_ORIGINS: "https://app.example.com/login" }, "CORS_ORIGINS"],
     [{ PASSWORD_LOCKOUT_SECONDS: "60" }, "PASSWORD_LOCKOUT_SECONDS must be at least 900"],
     [{ PENDING_USER_TTL_SECONDS: "0" }, "PENDING_USER_TTL_SECONDS"],
+    [{ HTTP_REQUEST_TIMEOUT_SECONDS: "0" }, "HTTP_REQUEST_TIMEOUT_SECONDS"],
+    [
+      { HTTP_REQUEST_TIMEOUT_SECONDS: "5", HTTP_HEADERS_TIMEOUT_SECONDS: "10" },
+      "HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS",
+    ],
     [{ NODE_ENV: "production", JWT_SECRET: "a".repeat(64) }, "JWT_SECRET looks guessable"],
     [{ NODE_ENV: "production", JWT_SECRET: "secret".repeat(8) }, "JWT_SECRET looks guessable"],
     [{ SMTP_URL: "smtps://mail.example.com?tls.rejectUnauthorized=false" }, "SMTP_URL must be"],

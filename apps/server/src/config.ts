@@ -107,6 +107,13 @@ const environment = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).optional(),
+    // A request is at most 32 KiB: a slow mobile link sends it in a few seconds, so 30 s is ample,
+    // and a sender that stalls frees its socket then instead of never. Headers fit in one packet:
+    // 10 s. Idle keep-alive: 72 s, longer than the 60 s idle timeout of common load balancers, so
+    // that the balancer closes first and never sends a request down a connection being closed.
+    HTTP_REQUEST_TIMEOUT_SECONDS: seconds(30),
+    HTTP_HEADERS_TIMEOUT_SECONDS: seconds(10),
+    HTTP_KEEP_ALIVE_SECONDS: seconds(72),
     PUBLIC_URL: z.url().optional(),
     DATA_DIR: z.string().min(1).default("./data"),
     IDP: z.enum(["local", "okta"]).default("local"),
@@ -168,6 +175,13 @@ const environment = z
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when IDP=okta" });
       }
     }
+    if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["HTTP_HEADERS_TIMEOUT_SECONDS"],
+        message: "must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (the headers are part of the request)",
+      });
+    }
     if (
       env.DATABASE_URL &&
       /^(?!file:|sqlite:)[a-z]+:\/\//.test(env.DATABASE_URL) &&
@@ -215,6 +229,8 @@ export interface Config {
   env: Environment["NODE_ENV"];
   port: number;
   host: string;
+  /** How long a client may take to send a request and its headers; how long an idle connection stays. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
   publicUrl: string;
   dataDir: string;
   idp: Environment["IDP"];
@@ -277,6 +293,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host,
+    http: {
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_SECONDS * 1000,
+    },
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
     dataDir,
     idp: env.IDP,

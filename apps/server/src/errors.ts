@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { AuthError, type ValidationDetail } from "@authsvc/core";
+import { everyAnswerHeaders } from "./security-headers.js";
 
 interface FrameworkError {
   code?: string;
@@ -25,6 +26,12 @@ export function toAuthError(error: unknown): AuthError {
       return new AuthError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return new AuthError("INVALID_JSON", "The body is empty; send a JSON object");
+    case "FST_ERR_BAD_URL":
+      return new AuthError("VALIDATION_ERROR", "The URL's path is not valid percent-encoding", {
+        details: [],
+      });
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new AuthError("VALIDATION_ERROR", "The URL's path is too long", { status: 414, details: [] });
   }
   if (error instanceof SyntaxError || failure.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
     return new AuthError("INVALID_JSON", "The body is not valid JSON");
@@ -51,26 +58,39 @@ export function errorHeaders(failure: AuthError): Record<string, string> {
   return headers;
 }
 
+const RAW_ANSWER_HEADERS = Object.entries(everyAnswerHeaders())
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join("");
+
 /**
  * Requests Node cannot parse as HTTP never reach Fastify's handlers; they are answered here, in the
  * service's error shape too, on a connection then closed (Fastify's default answers its own shape).
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const [status, failure] =
+  answerOnSocket(
+    socket,
     error.code === "HPE_HEADER_OVERFLOW"
-      ? [431, new AuthError("PAYLOAD_TOO_LARGE", "The request's headers are too large")]
+      ? new AuthError("PAYLOAD_TOO_LARGE", "The request's headers are too large", { status: 431 })
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, new AuthError("VALIDATION_ERROR", "The request took too long to arrive", { details: [] })]
-        : [400, new AuthError("VALIDATION_ERROR", "The request is not valid HTTP", { details: [] })];
+        ? new AuthError("VALIDATION_ERROR", "The request took too long to arrive", {
+            status: 408,
+            details: [],
+          })
+        : new AuthError("VALIDATION_ERROR", "The request is not valid HTTP", { details: [] }),
+  );
+  socket.destroy(error);
+}
+
+/** A refusal written straight to a socket Node's HTTP server no longer answers on; the caller closes it. */
+export function answerOnSocket(socket: Duplex, failure: AuthError): void {
   const body = JSON.stringify(failure.toBody());
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\ncontent-type: application/json\r\n` +
+        `${RAW_ANSWER_HEADERS}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   }
-  socket.destroy(error);
 }
 
 /** Context keys that describe the rule; others (value, invalids) may hold the password or code sent. */

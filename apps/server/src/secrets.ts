@@ -1,5 +1,5 @@
 import { hkdfSync, randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MIN_SECRET_BYTES } from "@authsvc/core";
 import type { Config } from "./config.js";
@@ -13,7 +13,7 @@ export interface Secrets {
 
 /**
  * JWT_SECRET when set (required in production); otherwise a secret generated once
- * and kept under DATA_DIR, so that development tokens survive a restart.
+ * and kept under DATA_DIR (made by then), so that development tokens survive a restart.
  */
 export async function loadSecrets(config: Config): Promise<Secrets> {
   const idTokenKey = config.jwtSecret
@@ -25,7 +25,6 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
 
 async function developmentSecret(dataDir: string): Promise<Uint8Array> {
   const file = join(dataDir, "jwt-secret");
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {
     await writeFile(file, randomBytes(MIN_SECRET_BYTES).toString("base64url"), { flag: "wx", mode: 0o600 });
   } catch (error) {

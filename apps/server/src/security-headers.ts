@@ -32,3 +32,11 @@ export function securityHeaders(): Record<string, string> {
   })({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return headers;
 }
+
+/**
+ * What every answer carries, errors included: helmet's headers, and no-store (answers carry
+ * sessions, codes and tokens: no cache may keep them).
+ */
+export function everyAnswerHeaders(): Record<string, string> {
+  return { ...securityHeaders(), "cache-control": "no-store" };
+}

@@ -4,11 +4,13 @@ import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Config } from "./config.js";
+import { closeConnectionsOnceAnswered, connectionOptions } from "./connections.js";
+import { EarlyRefusals } from "./early-refusals.js";
 import { answerClientError, errorHeaders, toAuthError } from "./errors.js";
 import { withJsonDepthLimit } from "./json-depth.js";
 import { loggerOptions } from "./logger.js";
 import { restRoutes } from "./rest/routes.js";
-import { securityHeaders } from "./security-headers.js";
+import { everyAnswerHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
 import { longestBatchPath, trpcHttp } from "./trpc/http.js";
 import { type AppRouter, appRouter } from "./trpc/router.js";
@@ -19,6 +21,7 @@ export const BODY_LIMIT_BYTES = 32 * 1024;
 
 /** Builds the whole service; `start` listens, `stop` drains and closes everything. Tests use the same. */
 export async function createServer(config: Config, options: { logStream?: Writable } = {}) {
+  const earlyRefusals = new EarlyRefusals();
   const server = Fastify({
     logger: { ...loggerOptions(config), ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -28,7 +31,10 @@ export async function createServer(config: Config, options: { logStream?: Writab
     clientErrorHandler: answerClientError,
     // The longest batch the server takes fits in a path; Fastify's default (100) does not.
     routerOptions: { maxParamLength: longestBatchPath(appRouter, MAX_CALLS_PER_BATCH) },
+    ...connectionOptions(config.http),
+    frameworkErrors: earlyRefusals.frameworkErrors,
   });
+  earlyRefusals.watch(server);
   // JSON only: a text/plain body would otherwise reach the operations as a string.
   server.removeContentTypeParser("text/plain");
   const parseJson = server.getDefaultJsonParser("error", "error");
@@ -40,19 +46,27 @@ export async function createServer(config: Config, options: { logStream?: Writab
   const { ops } = services;
 
   server.setErrorHandler((error: FastifyError, request, reply) => {
-    const failure = toAuthError(error);
+    const failure = earlyRefusals.of(request) ?? toAuthError(error);
     if (failure.code === "SERVER_ERROR") request.log.error({ err: error }, "request failed");
     sendError(reply, failure, config.errorsAs200);
   });
-  server.setNotFoundHandler((_request, reply) => {
-    sendError(reply, new AuthError("404", "No such endpoint"), config.errorsAs200);
+  server.setNotFoundHandler((request, reply) => {
+    const failure = earlyRefusals.of(request) ?? new AuthError("404", "No such endpoint");
+    sendError(reply, failure, config.errorsAs200);
   });
-  // Answers carry sessions, codes and tokens: no cache may keep them. Helmet's headers go on each too.
-  const everyAnswer = { ...securityHeaders(), "cache-control": "no-store" };
+  const everyAnswer = everyAnswerHeaders();
   // Set as the request arrives, so that every answer has them, errors and 404s included; a
   // callback hook, not an async one, because it runs on every request.
-  server.addHook("onRequest", (_request, reply, done) => {
+  server.addHook("onRequest", (request, reply, done) => {
     reply.headers(everyAnswer);
+    // HTTP/1.1 requires Host; Node's own check is off (connections.ts) since it answers in no shape.
+    const { httpVersion, headers } = request.raw;
+    if (headers.host === undefined && httpVersion === "1.1") {
+      done(
+        new AuthError("VALIDATION_ERROR", "An HTTP/1.1 request must carry a Host header", { details: [] }),
+      );
+      return;
+    }
     done();
   });
   // Browsers may call only from the listed origins; with none listed, no CORS header is ever sent.
@@ -98,6 +112,7 @@ export async function createServer(config: Config, options: { logStream?: Writab
       "WEB_APP is on but the web app is not built (npm run build -w apps/web): / is not served",
     );
   }
+  closeConnectionsOnceAnswered(server);
   server.addHook("onClose", () => services.close());
 
   return {

@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import {
   createOperations,
   type EphemeralStore,
@@ -14,7 +15,7 @@ import {
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
 import type { FastifyBaseLogger } from "fastify";
-import type { Config } from "./config.js";
+import { type Config, ConfigError } from "./config.js";
 import { loadSecrets, type Secrets } from "./secrets.js";
 
 export interface Services {
@@ -28,6 +29,7 @@ export interface Services {
 
 /** Wires the ports to the adapters the configuration names. */
 export async function createServices(config: Config, log: FastifyBaseLogger): Promise<Services> {
+  await createDataFolders(config);
   const secrets = await loadSecrets(config);
   const store: EphemeralStore = config.redisUrl
     ? await (await import("@authsvc/redis-store")).createRedisStore({
@@ -66,6 +68,21 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
       await Promise.allSettled([idp.close(), store.close(), mailer?.close()]);
     },
   };
+}
+
+/** DATA_DIR, and the SQLite file's folder, made at start: a fresh machine needs no mkdir first. */
+async function createDataFolders(config: Config): Promise<void> {
+  const folders: [string, string][] = [["DATA_DIR", config.dataDir]];
+  if (!config.okta && !config.postgresUrl) folders.push(["DATABASE_URL", dirname(config.databaseFile)]);
+  for (const [variable, folder] of folders) {
+    try {
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid configuration: ${variable} cannot be created: ${(error as Error).message}`,
+      );
+    }
+  }
 }
 
 function developmentOrSmtpMailer(config: Config, log: FastifyBaseLogger): Mailer {

@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Answer, call, newPerson, post, type RunningService, startService, trpc } from "../harness.js";
-
-/** Helmet's headers as a JSON API sends them: nothing may be loaded, framed or sniffed from it. */
-const SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'none';frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "strict-transport-security": "max-age=31536000; includeSubDomains",
-  "referrer-policy": "no-referrer",
-  "cross-origin-resource-policy": "same-origin",
-  "cache-control": "no-store",
-};
-
-function expectHardened(answer: Answer) {
-  const headers = Object.fromEntries(answer.headers);
-  expect(headers).toMatchObject(SECURITY_HEADERS);
-  expect(headers).not.toHaveProperty("x-powered-by");
-  expect(headers).not.toHaveProperty("server");
-}
+import {
+  call,
+  expectHardened,
+  newPerson,
+  post,
+  type RunningService,
+  rawExchange,
+  startService,
+  trpc,
+} from "../harness.js";
 
 describe("HTTP hardening", () => {
   let svc: RunningService;
@@ -124,5 +115,84 @@ describe("CORS", () => {
     expect(local.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     const remote = await post(svc.url, "/api/sso/verify", { token: "x" }, from("http://localhost.evil.io"));
     expect(remote.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("refusals made before any route", () => {
+  const ORIGIN = "https://app.example.com";
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await startService({ CORS_ORIGINS: ORIGIN });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+  const request = (head: string, body = "") =>
+    `${head}\r\nHost: auth.test\r\nOrigin: ${ORIGIN}\r\nConnection: close\r\n` +
+    `${body ? `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` : ""}\r\n${body}`;
+  const longPath = "a".repeat(8000);
+
+  it.each([
+    [
+      "a path that is not percent-encoding",
+      request("GET /api/% HTTP/1.1"),
+      400,
+      "not valid percent-encoding",
+    ],
+    [
+      "such a path with a body",
+      request("POST /trpc/sso.verify%zz HTTP/1.1", "{not json"),
+      400,
+      "percent-encoding",
+    ],
+    ["a path too long for the router", request(`GET /trpc/${longPath} HTTP/1.1`), 414, "too long"],
+    [
+      "an Expect header other than 100-continue",
+      request("POST /api/sso/verify HTTP/1.1\r\nExpect: a-miracle", '{"token":"x"}'),
+      417,
+      "Expect: 100-continue",
+    ],
+  ])(
+    "answers %s in the service's shape, with the usual headers and CORS",
+    async (_name, raw, status, message) => {
+      const answer = await rawExchange(svc.url, raw);
+      expect(answer.status).toBe(status);
+      expect(JSON.parse(answer.text)).toEqual({
+        error: "VALIDATION_ERROR",
+        reason: "invalid_request",
+        message: expect.stringContaining(message),
+        details: [],
+      });
+      expectHardened(answer);
+      expect(answer.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    },
+  );
+
+  it("answers a HEAD of a bad path with the same status and headers, and no body", async () => {
+    const answer = await rawExchange(svc.url, request("HEAD /api/% HTTP/1.1"));
+    expect(answer).toMatchObject({ status: 400, text: "" });
+    expectHardened(answer);
+    expect(answer.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+  });
+
+  it.each([
+    [
+      "an HTTP/1.1 request without Host",
+      "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+      400,
+      "VALIDATION_ERROR",
+    ],
+    [
+      "a request that is not HTTP",
+      "GET nowhere HTTP/1.1\r\nHost: auth.test\r\n\r\n",
+      400,
+      "VALIDATION_ERROR",
+    ],
+    ["a CONNECT, a proxy's method", "CONNECT auth.test:443 HTTP/1.1\r\nHost: auth.test\r\n\r\n", 404, "404"],
+  ])("answers %s in the service's shape, with the usual headers", async (_name, raw, status, error) => {
+    const answer = await rawExchange(svc.url, raw);
+    expect(answer.status).toBe(status);
+    expect(JSON.parse(answer.text)).toMatchObject({ error, message: expect.any(String) });
+    expectHardened(answer);
   });
 });
