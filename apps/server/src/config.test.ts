@@ -84,6 +84,7 @@ describe("loadConfig", () => {
     [{ SMTP_TLS_CA: caFiles.text }, "SMTP_TLS_CA must name a PEM file of CA certificates"],
     [{ SMTP_TLS_CA: caFiles.damaged }, "SMTP_TLS_CA must name a PEM file of CA certificates"],
     [{ SMTP_TLS_INSECURE: "yes" }, "SMTP_TLS_INSECURE"],
+    [{ WEB_APP: "true" }, 'WEB_APP must be "on" or "off"'],
     [
       { NODE_ENV: "production", JWT_SECRET: productionSecret, SMTP_TLS_INSECURE: "true" },
       "SMTP_TLS_INSECURE is refused in production",
@@ -131,6 +132,15 @@ describe("loadConfig", () => {
     const [local] = development.corsOrigins as [RegExp];
     expect(["http://localhost:5173", "http://127.0.0.1:3000"].every((o) => local.test(o))).toBe(true);
     expect(["http://localhost.evil.io", "https://example.com"].some((o) => local.test(o))).toBe(false);
+  });
+
+  it("serves the web app outside production unless WEB_APP=off, and in production only with WEB_APP=on", () => {
+    const production = { NODE_ENV: "production", JWT_SECRET: productionSecret };
+    expect(loadConfig({}).webAppDir).toMatch(/apps[/\\]web[/\\]dist$/);
+    expect(loadConfig({ NODE_ENV: "test" }).webAppDir).toBeDefined();
+    expect(loadConfig({ WEB_APP: "off" }).webAppDir).toBeUndefined();
+    expect(loadConfig(production).webAppDir).toBeUndefined();
+    expect(loadConfig({ ...production, WEB_APP: "on" }).webAppDir).toBeDefined();
   });
 
   it("reads the limits, the trusted proxies and the allowed origins", () => {

@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   DEFAULT_PENDING_USER_TTL_SECONDS,
   DEFAULT_RATE_LIMITS,
@@ -95,6 +96,8 @@ const pemCertificates = z
     }
     return pem;
   });
+/** apps/web's build, from this file in src/ (tests) or dist/ alike. */
+const WEB_APP_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 /** Development's default: any page served from this machine. */
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -148,6 +151,7 @@ const environment = z
     TRPC_FAST_PATH: flag.default(true),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
+    WEB_APP: z.enum(["on", "off"], 'must be "on" or "off"').optional(),
     RATE_LIMIT_LOGIN_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.login.perIp),
     RATE_LIMIT_LOGIN_PER_ACCOUNT: rateLimit(DEFAULT_RATE_LIMITS.login.perAccount),
     RATE_LIMIT_REGISTER_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.register.perIp),
@@ -262,6 +266,8 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Origins a browser may call from; empty: none (no CORS headers at all). */
   corsOrigins: (string | RegExp)[];
+  /** The web app's built files (apps/web/dist), served at `/`; undefined: not served. */
+  webAppDir: string | undefined;
   rateLimits: RateLimits;
   /** How long ten failed passwords lock a login of the embedded directory. */
   lockoutSeconds: number;
@@ -324,6 +330,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trpcFastPath: env.TRPC_FAST_PATH,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === "development" ? [LOCAL_ORIGIN] : []),
+    webAppDir:
+      (env.WEB_APP ?? (env.NODE_ENV === "production" ? "off" : "on")) === "on" ? WEB_APP_DIR : undefined,
     rateLimits: {
       login: { perIp: env.RATE_LIMIT_LOGIN_PER_IP, perAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT },
       register: { perIp: env.RATE_LIMIT_REGISTER_PER_IP, perAccount: env.RATE_LIMIT_REGISTER_PER_ACCOUNT },

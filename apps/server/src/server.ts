@@ -14,6 +14,7 @@ import { everyAnswerHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
 import { longestBatchPath, trpcHttp } from "./trpc/http.js";
 import { type AppRouter, appRouter } from "./trpc/router.js";
+import { serveWebApp } from "./web-app.js";
 
 /** Large enough for any request of the API (a tRPC batch included), small enough to refuse floods early. */
 export const BODY_LIMIT_BYTES = 32 * 1024;
@@ -105,6 +106,12 @@ export async function createServer(config: Config, options: { logStream?: Writab
       }
     },
   });
+  if (config.webAppDir && !(await serveWebApp(server, config.webAppDir))) {
+    server.log.warn(
+      { dir: config.webAppDir },
+      "WEB_APP is on but the web app is not built (npm run build -w apps/web): / is not served",
+    );
+  }
   closeConnectionsOnceAnswered(server);
   server.addHook("onClose", () => services.close());
 
