@@ -11,7 +11,7 @@ import { oktaFailure, outage } from "./okta-errors.js";
 import { Org } from "./org.js";
 import { RateLimiter } from "./rate-limit.js";
 import { findRoute } from "./router.js";
-import { defaultSettings, parseSettingsPatch, type SettingsPatch } from "./settings.js";
+import { defaultSettings, type Engine, parseSettingsPatch, type SettingsPatch } from "./settings.js";
 
 export interface OktaEmulatorOptions {
   /** 0 (the default): any free port. */
@@ -32,6 +32,8 @@ export interface OktaEmulatorOptions {
    */
   resendIntervalSeconds?: number;
   mailFrom?: string;
+  /** The engine the org runs (`OKTA_ENGINE`): "identity" by default, as every new org is. */
+  engine?: Engine;
 }
 
 export interface OktaEmulator {
@@ -39,7 +41,7 @@ export interface OktaEmulator {
   url: string;
   /** Requests per endpoint, keyed "METHOD /api/v1/path/{param}", test controls not counted. */
   stats(): Record<string, number>;
-  /** Forgets all users, factors, sessions, codes, counters and settings. */
+  /** Forgets all users, factors, sessions, codes, counters and settings (the engine goes back to the started one). */
   reset(): void;
   configure(settings: SettingsPatch): void;
   close(): Promise<void>;
@@ -72,7 +74,9 @@ export async function startEmulator(
       serviceName: "Okta",
     });
   let store = new MemoryStore();
-  const context: Context = { org: new Org(), codes: newCodes(store), settings: defaultSettings(), url: "" };
+  const startSettings = () =>
+    defaultSettings(parseSettingsPatch({ engine: options.engine ?? "identity" }).engine);
+  const context: Context = { org: new Org(), codes: newCodes(store), settings: startSettings(), url: "" };
   const limiter = new RateLimiter();
   let counts = new Map<string, number>();
 
@@ -83,6 +87,7 @@ export async function startEmulator(
       context.settings.rateLimit = patch.rateLimit && { ...patch.rateLimit };
       limiter.clear();
     }
+    if (patch.engine !== undefined) context.settings.engine = patch.engine;
     if (patch.mfaRequiredOnAuthn !== undefined) {
       context.settings.mfaRequiredOnAuthn = patch.mfaRequiredOnAuthn;
     }
@@ -94,7 +99,7 @@ export async function startEmulator(
     void store.close();
     store = new MemoryStore();
     context.codes = newCodes(store);
-    context.settings = defaultSettings();
+    context.settings = startSettings();
     limiter.clear();
     counts = new Map();
   }

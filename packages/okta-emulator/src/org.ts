@@ -22,6 +22,8 @@ export interface StoredFactor {
   created: number;
   lastUpdated: number;
   email: string;
+  /** When each failed activation happened: Okta refuses activations and resends past five in five minutes. */
+  failedActivations: number[];
 }
 
 export interface StoredSession {

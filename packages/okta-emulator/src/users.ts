@@ -1,5 +1,6 @@
 import { assertPasswordPolicy } from "@authsvc/directory/okta-rules";
 import { type Context, noContent, ok, type Route, record, text } from "./context.js";
+import { autoEnrollEmail } from "./factors.js";
 import { newUserId } from "./ids.js";
 import { notFound, validationFailed } from "./okta-errors.js";
 import type { StoredUser } from "./org.js";
@@ -62,6 +63,7 @@ export const userRoutes: Route[] = [
         passwordHash,
       };
       context.org.addUser(user);
+      if (user.status === "ACTIVE") autoEnrollEmail(context, user);
       return ok(toUser(user, context.url));
     },
   },
