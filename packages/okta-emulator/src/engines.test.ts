@@ -1,6 +1,13 @@
 import type { Client, UserFactor } from "@okta/okta-sdk-nodejs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createUser, type Harness, oktaErrorOf, startHarness, uniqueEmail } from "./test-harness.js";
+import {
+  createUser,
+  type Harness,
+  oktaErrorOf,
+  SPEC_CHECK_TIMEOUT_MS,
+  startHarness,
+  uniqueEmail,
+} from "./test-harness.js";
 
 async function factorsOf(client: Client, userId: string): Promise<UserFactor[]> {
   const factors: UserFactor[] = [];
@@ -82,6 +89,20 @@ describe("a Classic org", () => {
   });
   afterAll(() => h.close());
   afterEach(() => vi.useRealTimers());
+
+  it(
+    "tells its engine in the org metadata, without a token",
+    async () => {
+      const answer = await h.fetch("/.well-known/okta-organization", { headers: { Authorization: "" } });
+      expect(await answer.json()).toMatchObject({ pipeline: "v1", id: expect.stringMatching(/^00o/) });
+      h.emulator.configure({ engine: "identity" });
+      const identity = await h.fetch("/.well-known/okta-organization");
+      expect(await identity.json()).toMatchObject({ pipeline: "idx" });
+      h.emulator.reset();
+      expect(h.specProblems()).toEqual([]);
+    },
+    SPEC_CHECK_TIMEOUT_MS,
+  );
 
   it("enrols nothing by itself", async () => {
     const user = await createUser(client);
