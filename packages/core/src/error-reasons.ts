@@ -13,6 +13,8 @@ export const ERROR_REASONS = [
   "not_found",
   /** Wrong password, unknown email, or a locked login: one answer for all three, on purpose. */
   "invalid_credentials",
+  /** With Okta: the password was right but has expired; change it in Okta, then log in. */
+  "password_expired",
   /** The code is wrong, used, or replaced by a newer one (with Okta: or expired). */
   "invalid_code",
   /** The code's lifetime is over: ask for a new one (embedded directory only: Okta does not say). */

@@ -16,7 +16,7 @@ import { Client, type User, type UserFactor } from "@okta/okta-sdk-nodejs";
 import { MailboxProofs } from "./mailbox-proofs.js";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
-import { type AuthnAnswer, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
+import { type AuthnAnswer, mfaEnrollAtAuthn, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
 import { TimeBoundRequestExecutor } from "./request-executor.js";
 
 export interface OktaProviderOptions {
@@ -175,7 +175,10 @@ class OktaProvider implements IdentityProvider {
             outcome.emailFactorActive && (await this.provenIfIdentity(outcome.userId, outcome.login)),
           sessionToken: "",
         };
+      // The org's policy wants a factor enrolled inside authn. Before the mailbox is proven this is
+      // an unfinished registration (login answers only the user id); after, no session can come of it.
       case "mfa-enroll":
+        if (await this.provenEmailFactorOf(outcome.userId).catch(unknownLogin)) throw mfaEnrollAtAuthn();
         return { userId: outcome.userId, login: outcome.login, mfaActive: false, sessionToken: "" };
     }
   }
