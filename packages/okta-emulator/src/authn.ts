@@ -54,7 +54,16 @@ function countPerUsername(context: Context, username: string, now: number): void
   const entry = context.org.authnRequests.get(key);
   const count = entry?.second === second ? entry.count + 1 : 1;
   context.org.authnRequests.set(key, { second, count });
-  if (count > AUTHN_PER_USERNAME_PER_SECOND) throw oktaFailure("E0000047");
+  if (count > AUTHN_PER_USERNAME_PER_SECOND) {
+    // This limit's own headers: the SDK waits for X-Rate-Limit-Reset, the next second here, then retries.
+    throw Object.assign(oktaFailure("E0000047"), {
+      rateLimitHeaders: {
+        "X-Rate-Limit-Limit": String(AUTHN_PER_USERNAME_PER_SECOND),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": String(second + 1),
+      },
+    });
+  }
 }
 
 /** The password was right but has expired: a transaction whose only way on is a password change. */

@@ -133,6 +133,7 @@ export async function startEmulator(
       send(response, answer.status, answer.body, headers);
     } catch (error) {
       if (error instanceof AuthError && error.okta) {
+        Object.assign(headers, (error as { rateLimitHeaders?: Record<string, string> }).rateLimitHeaders);
         send(response, error.status, error.okta, headers);
       } else {
         console.error("okta-emulator: unexpected failure", error);
