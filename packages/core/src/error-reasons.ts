@@ -13,8 +13,6 @@ export const ERROR_REASONS = [
   "not_found",
   /** Wrong password, unknown email, or a locked login: one answer for all three, on purpose. */
   "invalid_credentials",
-  /** With Okta: the password was right but has expired; change it in Okta, then log in. */
-  "password_expired",
   /** The code is wrong, used, or replaced by a newer one (with Okta: or expired). */
   "invalid_code",
   /** The code's lifetime is over: ask for a new one (embedded directory only: Okta does not say). */
@@ -46,6 +44,8 @@ export const ERROR_REASONS = [
   "service_unavailable",
   /** Anything the app cannot act on: the service, or its Okta org, is at fault. */
   "server_error",
+  /** With Okta: the password was right but has expired; change it in Okta, then log in. */
+  "password_expired",
 ] as const;
 
 export type ErrorReason = (typeof ERROR_REASONS)[number];
