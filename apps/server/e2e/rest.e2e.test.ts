@@ -1,17 +1,18 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ALL_PROVIDERS,
   call,
   getWithBody,
+  isOkta,
   newPerson,
-  PROVIDERS,
   post,
   type RunningService,
   startService,
   TEST_JWT_SECRET,
 } from "./harness.js";
 
-describe.each(PROVIDERS)("REST shim over %s", (provider) => {
+describe.each(ALL_PROVIDERS)("REST shim over %s", (provider) => {
   let svc: RunningService;
   beforeAll(async () => {
     svc = await startService({}, provider);
@@ -53,7 +54,7 @@ describe.each(PROVIDERS)("REST shim over %s", (provider) => {
   }
 
   describe("REST shim: the documented flow", () => {
-    it.runIf(provider === "okta")("goes to Okta's API for users, sessions and factors", async () => {
+    it.runIf(isOkta(provider))("goes to Okta's API for users, sessions and factors", async () => {
       await steppedUpSession();
       const calls = svc.oktaCalls() ?? {};
       for (const endpoint of ["POST /api/v1/users", "POST /api/v1/authn", "POST /api/v1/sessions"]) {

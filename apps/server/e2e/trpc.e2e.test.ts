@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../src/server.js";
 import { appRouter } from "../src/trpc/router.js";
 import {
+  ALL_PROVIDERS,
   clientFailure as failure,
   newPerson,
-  PROVIDERS,
   post,
   type RunningService,
   rawRequest,
@@ -15,7 +15,7 @@ import {
 } from "./harness.js";
 
 /** Both providers, each with the fast path and with every request through tRPC's own handler. */
-const SETTINGS = PROVIDERS.flatMap((provider) =>
+const SETTINGS = ALL_PROVIDERS.flatMap((provider) =>
   ["true", "false"].map((fastPath) => [provider, fastPath] as const),
 );
 

@@ -40,7 +40,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
   // With Okta, Okta mails the codes; the embedded directory has this service mail them.
   const mailer = config.okta ? undefined : developmentOrSmtpMailer(config, log);
   const idp = config.okta
-    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds)
+    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds, store)
     : await embeddedDirectory(config, store, mailer as Mailer, secrets);
   const idTokens = new IdTokens({
     secret: secrets.idTokenKey,
@@ -125,7 +125,12 @@ async function embeddedDirectory(config: Config, store: EphemeralStore, mailer: 
  * Okta's SDK (like ioredis above and pg in the directory) is loaded only when used: it is a
  * large part of the start-up time and memory otherwise.
  */
-async function oktaProvider(okta: NonNullable<Config["okta"]>, pendingUserTtlSeconds: number) {
+async function oktaProvider(
+  okta: NonNullable<Config["okta"]>,
+  pendingUserTtlSeconds: number,
+  store: EphemeralStore,
+) {
   const { createOktaProvider } = await import("@authsvc/okta");
-  return createOktaProvider({ ...okta, pendingUserTtlSeconds });
+  // The store keeps which users proved their mailbox on an Identity Engine org (see MailboxProofs).
+  return createOktaProvider({ ...okta, pendingUserTtlSeconds, store });
 }

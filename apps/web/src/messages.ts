@@ -23,6 +23,7 @@ const MESSAGES: Record<ErrorReason, string> = {
   rate_limited: "Too many attempts. Wait a moment and try again.",
   service_unavailable: "The service is busy or down. Try again in a moment.",
   server_error: "Something went wrong on our side. Try again later.",
+  password_expired: "Your password has expired: change it with your organization, then log in again.",
 };
 
 /** The message for a failed call; a call that got no answer at all is a network problem. */

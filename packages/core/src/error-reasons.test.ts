@@ -287,6 +287,7 @@ describe("error reasons", () => {
       "rate_limited",
       "service_unavailable",
       "server_error",
+      "password_expired",
     ]);
   });
 });

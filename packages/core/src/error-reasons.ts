@@ -44,6 +44,8 @@ export const ERROR_REASONS = [
   "service_unavailable",
   /** Anything the app cannot act on: the service, or its Okta org, is at fault. */
   "server_error",
+  /** With Okta: the password was right but has expired; change it in Okta, then log in. */
+  "password_expired",
 ] as const;
 
 export type ErrorReason = (typeof ERROR_REASONS)[number];

@@ -7,6 +7,15 @@ import { verifyPassword } from "./passwords.js";
 import { issueSessionToken } from "./sessions.js";
 import { authnVerifyHref, iso, toAuthnFactor, toAuthnUser } from "./shapes.js";
 
+/**
+ * Okta's default password policy locks a user out after 10 failed sign-ins in a row; with the
+ * org's "Show lockout failures" off (the default), authn answers a locked user E0000004 as for a
+ * wrong password (Okta's Authentication API reference, LOCKED_OUT; help center, password policy).
+ */
+const LOCKOUT_ATTEMPTS = 10;
+/** Okta's per-username limit on `/api/v1/authn` ("Authentication: 4 requests per second per username", rate-limit docs). */
+const AUTHN_PER_USERNAME_PER_SECOND = 4;
+
 /** A stateToken's life, renewed by every step of the transaction (Okta's sliding expiry). */
 const STATE_TOKEN_TTL_MS = 5 * 60 * 1000;
 const AMR_PASSWORD = ["pwd"];
@@ -39,6 +48,44 @@ function success(
   });
 }
 
+function countPerUsername(context: Context, username: string, now: number): void {
+  const key = username.toLowerCase();
+  const second = Math.floor(now / 1000);
+  const entry = context.org.authnRequests.get(key);
+  const count = entry?.second === second ? entry.count + 1 : 1;
+  context.org.authnRequests.set(key, { second, count });
+  if (count > AUTHN_PER_USERNAME_PER_SECOND) {
+    // This limit's own headers: the SDK waits for X-Rate-Limit-Reset, the next second here, then retries.
+    throw Object.assign(oktaFailure("E0000047"), {
+      rateLimitHeaders: {
+        "X-Rate-Limit-Limit": String(AUTHN_PER_USERNAME_PER_SECOND),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": String(second + 1),
+      },
+    });
+  }
+}
+
+/** The password was right but has expired: a transaction whose only way on is a password change. */
+function passwordExpired(context: Context, user: StoredUser, now: number) {
+  const stateToken = newStateToken();
+  const expiresAt = now + STATE_TOKEN_TTL_MS;
+  context.org.transactions.set(stateToken, { userId: user.id, expiresAt, passwordVerifiedAt: now });
+  return ok({
+    stateToken,
+    expiresAt: iso(expiresAt),
+    status: "PASSWORD_EXPIRED",
+    _embedded: { user: toAuthnUser(user), policy: { complexity: { minLength: 8 } } },
+    _links: {
+      next: {
+        name: "changePassword",
+        href: `${context.url}/api/v1/authn/credentials/change_password`,
+        hints: { allow: ["POST"] },
+      },
+    },
+  });
+}
+
 function transactionOrThrow(context: Context, stateToken: string | undefined) {
   const transaction = stateToken === undefined ? undefined : context.org.transactions.get(stateToken);
   const user = transaction && context.org.users.get(transaction.userId);
@@ -54,10 +101,20 @@ export const authnRoutes: Route[] = [
     async handle(context, { body }) {
       const now = Date.now();
       context.org.sweep(now);
-      const user = context.org.userByLogin(text(body, "username") ?? "");
+      const username = text(body, "username") ?? "";
+      countPerUsername(context, username, now);
+      const user = context.org.userByLogin(username);
       const matches = await verifyPassword(user?.passwordHash, text(body, "password") ?? "");
-      // One answer for an unknown login, a wrong password and an inactive user: nothing tells them apart.
-      if (!user || !matches || user.status !== "ACTIVE") throw oktaFailure("E0000004");
+      if (user && !matches && user.status === "ACTIVE" && ++user.failedPasswords >= LOCKOUT_ATTEMPTS) {
+        user.status = "LOCKED_OUT";
+        user.statusChanged = now;
+      }
+      // One answer for an unknown login, a wrong password, a locked and an inactive user.
+      if (!user || !matches || !["ACTIVE", "PASSWORD_EXPIRED"].includes(user.status)) {
+        throw oktaFailure("E0000004");
+      }
+      user.failedPasswords = 0;
+      if (user.status === "PASSWORD_EXPIRED") return passwordExpired(context, user, now);
       user.lastLogin = now;
 
       const factor = context.org.emailFactorOf(user.id);

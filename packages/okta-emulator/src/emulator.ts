@@ -11,7 +11,7 @@ import { oktaFailure, outage } from "./okta-errors.js";
 import { Org } from "./org.js";
 import { RateLimiter } from "./rate-limit.js";
 import { findRoute } from "./router.js";
-import { defaultSettings, parseSettingsPatch, type SettingsPatch } from "./settings.js";
+import { defaultSettings, type Engine, parseSettingsPatch, type SettingsPatch } from "./settings.js";
 
 export interface OktaEmulatorOptions {
   /** 0 (the default): any free port. */
@@ -32,6 +32,8 @@ export interface OktaEmulatorOptions {
    */
   resendIntervalSeconds?: number;
   mailFrom?: string;
+  /** The engine the org runs (`OKTA_ENGINE`): "identity" by default, as every new org is. */
+  engine?: Engine;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface OktaEmulator {
   stats(): Record<string, number>;
   /** The last RECEIVED_REQUESTS_KEPT API requests, oldest first, test controls not included. */
   requests(): ReceivedRequest[];
-  /** Forgets all users, factors, sessions, codes, counters and settings. */
+  /** Forgets all users, factors, sessions, codes, counters and settings (the engine goes back to the started one). */
   reset(): void;
   configure(settings: SettingsPatch): void;
   close(): Promise<void>;
@@ -92,7 +94,9 @@ export async function startEmulator(
       serviceName: "Okta",
     });
   let store = new MemoryStore();
-  const context: Context = { org: new Org(), codes: newCodes(store), settings: defaultSettings(), url: "" };
+  const startSettings = () =>
+    defaultSettings(parseSettingsPatch({ engine: options.engine ?? "identity" }).engine);
+  const context: Context = { org: new Org(), codes: newCodes(store), settings: startSettings(), url: "" };
   const limiter = new RateLimiter();
   let counts = new Map<string, number>();
   let received: ReceivedRequest[] = [];
@@ -118,6 +122,7 @@ export async function startEmulator(
       context.settings.rateLimit = patch.rateLimit && { ...patch.rateLimit };
       limiter.clear();
     }
+    if (patch.engine !== undefined) context.settings.engine = patch.engine;
     if (patch.mfaRequiredOnAuthn !== undefined) {
       context.settings.mfaRequiredOnAuthn = patch.mfaRequiredOnAuthn;
     }
@@ -129,7 +134,7 @@ export async function startEmulator(
     void store.close();
     store = new MemoryStore();
     context.codes = newCodes(store);
-    context.settings = defaultSettings();
+    context.settings = startSettings();
     limiter.clear();
     counts = new Map();
     received = [];
@@ -165,6 +170,7 @@ export async function startEmulator(
       send(response, answer.status, answer.body, headers);
     } catch (error) {
       if (error instanceof AuthError && error.okta) {
+        Object.assign(headers, (error as { rateLimitHeaders?: Record<string, string> }).rateLimitHeaders);
         send(response, error.status, error.okta, headers);
       } else {
         console.error("okta-emulator: unexpected failure", error);

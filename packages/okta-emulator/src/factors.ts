@@ -2,7 +2,7 @@ import { checkCode, sendCode } from "./codes.js";
 import { type Context, noContent, ok, type Route, record, text } from "./context.js";
 import { newFactorId } from "./ids.js";
 import { notFound, oktaFailure, validationFailed } from "./okta-errors.js";
-import type { StoredFactor } from "./org.js";
+import type { StoredFactor, StoredUser } from "./org.js";
 import { toFactor } from "./shapes.js";
 import { userOrThrow } from "./users.js";
 
@@ -16,6 +16,45 @@ function factorOrThrow(context: Context, params: Record<string, string>): Stored
   const factor = context.org.factors.get(params.factorId as string);
   if (!factor || factor.userId !== user.id) throw notFound(params.factorId as string, "UserFactor");
   return factor;
+}
+
+/**
+ * Okta: "Okta enforces a rate limit of five activation attempts within five minutes ... an OTP
+ * resend request isn't allowed for the same factor" (management.yaml, activateFactor and
+ * resendEnrollFactor). Answered as Okta's rate limit, 429 E0000047.
+ */
+const ACTIVATION_FAILURES_ALLOWED = 5;
+const ACTIVATION_FAILURE_WINDOW_MS = 5 * 60 * 1000;
+
+function refuseOverActivationLimit(factor: StoredFactor): void {
+  const since = Date.now() - ACTIVATION_FAILURE_WINDOW_MS;
+  factor.failedActivations = factor.failedActivations.filter((at) => at > since);
+  if (factor.failedActivations.length >= ACTIVATION_FAILURES_ALLOWED) throw oktaFailure("E0000047");
+}
+
+function newEmailFactor(user: StoredUser, status: StoredFactor["status"]): StoredFactor {
+  const now = Date.now();
+  return {
+    id: newFactorId(),
+    userId: user.id,
+    status,
+    created: now,
+    lastUpdated: now,
+    email: user.profile.email,
+    failedActivations: [],
+  };
+}
+
+/**
+ * Identity Engine enrols the email authenticator of a user with an email by itself, ACTIVE, and
+ * enrols it again after a reset ("Email auto-enrolls, so the reset behavior differs": Okta's
+ * "API changes after the upgrade", developer.okta.com/docs/guides/oie-upgrade-api-changes).
+ * A Classic org enrols nothing until asked.
+ */
+export function autoEnrollEmail(context: Context, user: StoredUser): void {
+  if (context.settings.engine !== "identity" || context.org.emailFactorOf(user.id)) return;
+  const factor = newEmailFactor(user, "ACTIVE");
+  context.org.factors.set(factor.id, factor);
 }
 
 function touch(factor: StoredFactor, status: StoredFactor["status"]): StoredFactor {
@@ -50,15 +89,7 @@ export const factorRoutes: Route[] = [
         await sendCode(context, user.id, user.profile.email, "activation");
       }
       // Enrolling again while activation is pending keeps the factor and mails a fresh code.
-      const now = Date.now();
-      const factor: StoredFactor = existing ?? {
-        id: newFactorId(),
-        userId: user.id,
-        status: "PENDING_ACTIVATION",
-        created: now,
-        lastUpdated: now,
-        email: user.profile.email,
-      };
+      const factor = existing ?? newEmailFactor(user, "PENDING_ACTIVATION");
       context.org.factors.set(factor.id, touch(factor, activate ? "ACTIVE" : "PENDING_ACTIVATION"));
       return ok(toFactor(factor, context.url));
     },
@@ -66,6 +97,8 @@ export const factorRoutes: Route[] = [
   {
     method: "GET",
     path: "/api/v1/users/{id}/factors",
+    // Identity Engine lists only the factors the user's enrolment policy allows; this org's allows
+    // the email factor only, and no other type can be enrolled here, so the list is already that.
     handle(context, { params }) {
       const user = userOrThrow(context, params.id as string);
       return ok(context.org.factorsOf(user.id).map((factor) => toFactor(factor, context.url)));
@@ -83,6 +116,7 @@ export const factorRoutes: Route[] = [
       const factor = factorOrThrow(context, params);
       context.org.factors.delete(factor.id);
       await context.codes.discard(factor.userId);
+      autoEnrollEmail(context, userOrThrow(context, factor.userId));
       return noContent;
     },
   },
@@ -92,7 +126,13 @@ export const factorRoutes: Route[] = [
     async handle(context, { params, body }) {
       const factor = factorOrThrow(context, params);
       if (factor.status === "ACTIVE") throw validationFailed("factor", FACTOR_ALREADY_ACTIVE);
-      await checkCode(context, factor.userId, "activation", text(body, "passCode") ?? "");
+      refuseOverActivationLimit(factor);
+      try {
+        await checkCode(context, factor.userId, "activation", text(body, "passCode") ?? "");
+      } catch (error) {
+        factor.failedActivations.push(Date.now());
+        throw error;
+      }
       return ok(toFactor(touch(factor, "ACTIVE"), context.url));
     },
   },
@@ -102,6 +142,7 @@ export const factorRoutes: Route[] = [
     async handle(context, { params }) {
       const factor = factorOrThrow(context, params);
       if (factor.status === "ACTIVE") throw validationFailed("factor", FACTOR_ALREADY_ACTIVE);
+      refuseOverActivationLimit(factor);
       await sendCode(context, factor.userId, factor.email, "activation");
       return ok(toFactor(touch(factor, factor.status), context.url));
     },

@@ -5,3 +5,4 @@ export {
   type ReceivedRequest,
   startOktaEmulator,
 } from "./emulator.js";
+export type { Engine } from "./settings.js";

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { startEmulator } from "./emulator.js";
+import { ENGINES, type Engine } from "./settings.js";
 
 /** EX_CONFIG: the server's exit code for a configuration it cannot start with. */
 const EXIT_CONFIG = 78;
@@ -18,6 +19,8 @@ function integer(name: string, fallback: number, min: number, max: number): numb
   return value;
 }
 
+const engine = process.env.OKTA_ENGINE || "identity";
+if (!ENGINES.includes(engine as Engine)) fail(`OKTA_ENGINE must be one of ${ENGINES.join(", ")}`);
 const apiToken = process.env.OKTA_API_TOKEN || fail("OKTA_API_TOKEN is required");
 const smtpUrl = process.env.SMTP_URL || undefined;
 const outboxDir = join(process.env.DATA_DIR || "./data", "okta-emulator-outbox");
@@ -31,10 +34,13 @@ const emulator = await startEmulator(
     outboxDir,
     otpTtlSeconds: integer("OTP_TTL_SECONDS", 300, 1, 86400),
     mailFrom: process.env.MAIL_FROM || undefined,
+    engine: engine as Engine,
   },
   (to, where) => console.log(`okta-emulator: code for ${to} sent to ${where}`),
 );
-console.log(`okta-emulator: listening on ${emulator.url}; mail ${smtpUrl ? "over SMTP" : `in ${outboxDir}`}`);
+console.log(
+  `okta-emulator: ${engine} engine, listening on ${emulator.url}; mail ${smtpUrl ? "over SMTP" : `in ${outboxDir}`}`,
+);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

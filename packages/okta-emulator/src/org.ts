@@ -1,6 +1,12 @@
 import { newOrgId } from "./ids.js";
 
-export type UserStatus = "STAGED" | "PROVISIONED" | "ACTIVE" | "DEPROVISIONED";
+export type UserStatus =
+  | "STAGED"
+  | "PROVISIONED"
+  | "ACTIVE"
+  | "PASSWORD_EXPIRED"
+  | "LOCKED_OUT"
+  | "DEPROVISIONED";
 
 export interface StoredUser {
   id: string;
@@ -13,6 +19,8 @@ export interface StoredUser {
   passwordChanged: number | null;
   profile: { firstName: string; lastName: string; email: string; login: string };
   passwordHash: string | undefined;
+  /** Wrong passwords in a row, for the password policy's lockout. */
+  failedPasswords: number;
 }
 
 export interface StoredFactor {
@@ -22,6 +30,8 @@ export interface StoredFactor {
   created: number;
   lastUpdated: number;
   email: string;
+  /** When each failed activation happened: Okta refuses activations and resends past five in five minutes. */
+  failedActivations: number[];
 }
 
 export interface StoredSession {
@@ -59,6 +69,8 @@ export class Org {
   readonly sessions = new Map<string, StoredSession>();
   readonly sessionTokens = new Map<string, Proof>();
   readonly transactions = new Map<string, Transaction>();
+  /** Authn requests per lower-cased username in the current second, for Okta's per-username limit. */
+  readonly authnRequests = new Map<string, { second: number; count: number }>();
   /** Okta's logins are case-insensitive: lower-cased login to user id. */
   private readonly logins = new Map<string, string>();
 
@@ -98,6 +110,8 @@ export class Org {
 
   /** Drops expired sessions and tokens, so that a long-running emulator does not grow without bound. */
   sweep(now: number): void {
+    for (const [key, entry] of this.authnRequests)
+      if (entry.second < Math.floor(now / 1000)) this.authnRequests.delete(key);
     for (const map of [this.sessions, this.sessionTokens, this.transactions] as Map<
       string,
       { expiresAt: number }
@@ -114,6 +128,7 @@ export class Org {
       this.sessionTokens,
       this.transactions,
       this.logins,
+      this.authnRequests,
     ]) {
       map.clear();
     }

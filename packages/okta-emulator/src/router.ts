@@ -2,6 +2,7 @@ import { authnRoutes } from "./authn.js";
 import type { Route } from "./context.js";
 import { factorRoutes } from "./factors.js";
 import { oktaFailure } from "./okta-errors.js";
+import { orgMetadataRoutes } from "./org-metadata.js";
 import { sessionRoutes } from "./sessions.js";
 import { userRoutes } from "./users.js";
 
@@ -12,14 +13,18 @@ interface CompiledRoute {
   names: string[];
 }
 
-const ROUTES: CompiledRoute[] = [...userRoutes, ...factorRoutes, ...authnRoutes, ...sessionRoutes].map(
-  (route) => ({
-    route,
-    key: `${route.method} ${route.path}`,
-    names: [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string),
-    pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, "([^/]+)")}$`),
-  }),
-);
+const ROUTES: CompiledRoute[] = [
+  ...userRoutes,
+  ...factorRoutes,
+  ...authnRoutes,
+  ...sessionRoutes,
+  ...orgMetadataRoutes,
+].map((route) => ({
+  route,
+  key: `${route.method} ${route.path}`,
+  names: [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string),
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, "([^/]+)")}$`),
+}));
 
 /** The route for a request, its `stats()` key and its decoded path parameters; else Okta's 404 or 405. */
 export function findRoute(method: string, path: string) {

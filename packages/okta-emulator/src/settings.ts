@@ -3,7 +3,15 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
+/**
+ * Which Okta engine the org runs. Every org created today is an Identity Engine org; Classic
+ * orgs remain. See the README's "Engines" for what differs and where Okta says so.
+ */
+export type Engine = "identity" | "classic";
+export const ENGINES: readonly Engine[] = ["identity", "classic"];
+
 export interface EmulatorSettings {
+  engine: Engine;
   /** Requests allowed per endpoint per window; null: never answer 429 for rate. */
   rateLimit: RateLimit | null;
   /** Makes `POST /api/v1/authn` answer MFA_REQUIRED for users with an active factor (a sign-on policy). */
@@ -14,7 +22,8 @@ export interface EmulatorSettings {
 
 export type SettingsPatch = Partial<EmulatorSettings>;
 
-export const defaultSettings = (): EmulatorSettings => ({
+export const defaultSettings = (engine: Engine = "identity"): EmulatorSettings => ({
+  engine,
   rateLimit: null,
   mfaRequiredOnAuthn: false,
   failNext: null,
@@ -30,8 +39,11 @@ export function parseSettingsPatch(value: unknown): SettingsPatch {
   }
   const patch = value as Record<string, unknown>;
   for (const key of Object.keys(patch)) {
-    if (!["rateLimit", "mfaRequiredOnAuthn", "failNext"].includes(key))
+    if (!["engine", "rateLimit", "mfaRequiredOnAuthn", "failNext"].includes(key))
       throw new Error(`unknown setting ${key}`);
+  }
+  if (patch.engine !== undefined && !ENGINES.includes(patch.engine as Engine)) {
+    throw new Error(`engine must be one of ${ENGINES.join(", ")}`);
   }
   const { rateLimit, mfaRequiredOnAuthn, failNext } = patch as Record<string, Record<string, unknown> | null>;
   if (

@@ -37,6 +37,8 @@ function userLinks(user: StoredUser, url: string): Record<string, Link> {
     STAGED: { activate: lifecycle("activate"), deactivate: lifecycle("deactivate") },
     PROVISIONED: { activate: lifecycle("activate"), deactivate: lifecycle("deactivate") },
     DEPROVISIONED: { activate: lifecycle("activate") },
+    PASSWORD_EXPIRED: { deactivate: lifecycle("deactivate"), resetPassword: lifecycle("reset_password") },
+    LOCKED_OUT: { unlock: lifecycle("unlock"), deactivate: lifecycle("deactivate") },
   };
   return {
     self: { href: self },

@@ -2,6 +2,7 @@ import { SmtpInbox } from "@authsvc/mail/testing";
 import { Client, DefaultRequestExecutor, OktaApiError, type User } from "@okta/okta-sdk-nodejs";
 import { type OktaEmulator, startOktaEmulator } from "./emulator.js";
 import { type RecordingProxy, startRecordingProxy } from "./recording-proxy.js";
+import type { Engine } from "./settings.js";
 import { type RecordedAnswer, SpecChecker } from "./spec-check.js";
 
 export const API_TOKEN = "00emulator-test-token";
@@ -27,10 +28,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The emulator on a free port, mail to a real SMTP server, answers recorded by a proxy in front. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * The emulator on a free port, mail to a real SMTP server, answers recorded by a proxy in front.
+ * Classic unless asked: most suites enrol the email factor themselves, which an Identity Engine org does by itself.
+ */
+export async function startHarness(engine: Engine = "classic"): Promise<Harness> {
   const inbox = await SmtpInbox.start();
-  const emulator = await startOktaEmulator({ apiToken: API_TOKEN, smtpUrl: inbox.url });
+  const emulator = await startOktaEmulator({ apiToken: API_TOKEN, smtpUrl: inbox.url, engine });
   const proxy: RecordingProxy = await startRecordingProxy(emulator.url);
   return {
     emulator,

@@ -1,5 +1,6 @@
 import { assertPasswordPolicy } from "@authsvc/directory/okta-rules";
 import { type Context, noContent, ok, type Route, record, text } from "./context.js";
+import { autoEnrollEmail } from "./factors.js";
 import { newUserId } from "./ids.js";
 import { notFound, validationFailed } from "./okta-errors.js";
 import type { StoredUser } from "./org.js";
@@ -60,8 +61,10 @@ export const userRoutes: Route[] = [
         passwordChanged: passwordHash ? now : null,
         profile: { firstName, lastName, email, login },
         passwordHash,
+        failedPasswords: 0,
       };
       context.org.addUser(user);
+      if (user.status === "ACTIVE") autoEnrollEmail(context, user);
       return ok(toUser(user, context.url));
     },
   },
@@ -78,6 +81,19 @@ export const userRoutes: Route[] = [
       if (user.status !== "DEPROVISIONED") deactivate(context, user);
       // Okta answers 200 with no body.
       return { status: 200 };
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/users/{id}/lifecycle/expire_password",
+    // management.yaml, expirePassword: the user must change the password at the next sign-in.
+    handle(context, { params }) {
+      const user = userOrThrow(context, params.id as string);
+      const now = Date.now();
+      user.status = "PASSWORD_EXPIRED";
+      user.statusChanged = now;
+      user.lastUpdated = now;
+      return ok(toUser(user, context.url));
     },
   },
   {

@@ -3,7 +3,9 @@ import {
   AuthError,
   type Caller,
   DEFAULT_PENDING_USER_TTL_SECONDS,
+  type EphemeralStore,
   type IdentityProvider,
+  MemoryStore,
   type NewUser,
   type OktaEmailFactor,
   type OktaSession,
@@ -13,9 +15,10 @@ import {
   TtlCache,
 } from "@authsvc/core";
 import { Client, type User, type UserFactor } from "@okta/okta-sdk-nodejs";
+import { MailboxProofs } from "./mailbox-proofs.js";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
-import { type AuthnAnswer, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
+import { type AuthnAnswer, mfaEnrollAtAuthn, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
 import { TimeBoundRequestExecutor } from "./request-executor.js";
 
 export interface OktaProviderOptions {
@@ -35,7 +38,15 @@ export interface OktaProviderOptions {
    * meets it (login, activation, a resend), not swept.
    */
   pendingUserTtlSeconds?: number;
+  /**
+   * Where the provider keeps which users proved their mailbox on an Identity Engine org (see
+   * MailboxProofs): the service's shared store. A store of this process alone when not given.
+   */
+  store?: EphemeralStore;
 }
+
+/** The org's authentication pipeline, as `/.well-known/okta-organization` tells it. */
+type Engine = "identity" | "classic";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RETRIES = 2;
@@ -66,17 +77,20 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
   });
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
   const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
-  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs);
+  const proofs = new MailboxProofs(options.store ?? new MemoryStore(), pendingUserTtlMs);
+  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs, proofs);
 }
 
 class OktaProvider implements IdentityProvider {
   private readonly users: TtlCache<OktaUser>;
   /**
-   * Only active email factors are remembered: an active factor stays active (this service
-   * never removes one, and refuses to re-enrol it), so a remembered one can only be stale
-   * towards asking for a code, never towards skipping it. Pending ones are always read afresh.
+   * Only proven email factors are remembered: a proven factor stays so (this service never
+   * removes one, and refuses to re-enrol it), so a remembered one can only be stale towards
+   * asking for a code, never towards skipping it. Others are always read afresh.
    */
-  private readonly activeEmailFactors: TtlCache<OktaEmailFactor>;
+  private readonly provenEmailFactors: TtlCache<OktaEmailFactor>;
+  /** Learnt once per provider; forgotten when the asking failed, so that the next call asks again. */
+  private engine: Promise<Engine> | undefined;
 
   constructor(
     private readonly client: Client,
@@ -84,9 +98,10 @@ class OktaProvider implements IdentityProvider {
     private readonly requestTimeoutMs: number,
     cacheMs: number,
     private readonly pendingUserTtlMs: number,
+    private readonly proofs: MailboxProofs,
   ) {
     this.users = new TtlCache(cacheMs);
-    this.activeEmailFactors = new TtlCache(cacheMs);
+    this.provenEmailFactors = new TtlCache(cacheMs);
   }
 
   /**
@@ -119,7 +134,9 @@ class OktaProvider implements IdentityProvider {
         activate: true,
       }),
     );
-    return this.remember(toOktaUser(created));
+    const made = this.remember(toOktaUser(created));
+    await this.proofs.awaitProof(made.id, Date.now());
+    return made;
   }
 
   /** Okta deletes only a deactivated user: the first DELETE of an active one would merely deactivate it. */
@@ -127,6 +144,7 @@ class OktaProvider implements IdentityProvider {
     this.forget(userId);
     await this.call(() => this.client.userApi.deactivateUser({ userId }));
     await this.call(() => this.client.userApi.deleteUser({ userId }));
+    await this.proofs.forget(userId);
   }
 
   async getUser(userId: string): Promise<OktaUser> {
@@ -147,7 +165,7 @@ class OktaProvider implements IdentityProvider {
           userId: outcome.userId,
           login: outcome.login,
           // An expired registration is deleted on the way, and fails as an unknown login does.
-          mfaActive: (await this.activeEmailFactorOf(outcome.userId).catch(unknownLogin)) !== undefined,
+          mfaActive: (await this.provenEmailFactorOf(outcome.userId).catch(unknownLogin)) !== undefined,
           sessionToken: outcome.sessionToken,
         };
       // No sessionToken exists yet: the empty one tells createSession so (see mfaRequiredAtAuthn).
@@ -155,10 +173,14 @@ class OktaProvider implements IdentityProvider {
         return {
           userId: outcome.userId,
           login: outcome.login,
-          mfaActive: outcome.emailFactorActive,
+          mfaActive:
+            outcome.emailFactorActive && (await this.provenIfIdentity(outcome.userId, outcome.login)),
           sessionToken: "",
         };
+      // The org's policy wants a factor enrolled inside authn. Before the mailbox is proven this is
+      // an unfinished registration (login answers only the user id); after, no session can come of it.
       case "mfa-enroll":
+        if (await this.provenEmailFactorOf(outcome.userId).catch(unknownLogin)) throw mfaEnrollAtAuthn();
         return { userId: outcome.userId, login: outcome.login, mfaActive: false, sessionToken: "" };
     }
   }
@@ -193,44 +215,69 @@ class OktaProvider implements IdentityProvider {
   }
 
   /**
-   * Okta enrols a new factor, or, while one is pending, keeps it and mails a fresh code (the
-   * earlier one stops working); an active one it refuses with E0000001 itself, so that a
-   * user id alone cannot reset someone's second factor.
+   * Mails a code that proves the mailbox: with no email factor, enrols one (Classic, or an
+   * Identity Engine org whose email is optional); while one is pending, Okta's resend (a fresh
+   * code; the earlier one stops working); when Okta enrolled it by itself and it is not proven
+   * yet, a verify challenge. A proven one Okta's enrol refuses with E0000001 itself, so that a
+   * user id alone cannot reset someone's second factor. An expired registration is deleted
+   * (E0000007) before a code is mailed for it.
    */
   async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
-    const user = await this.getUser(userId);
-    // Deletes an expired registration (E0000007) before a code is mailed for it.
-    if (this.olderThanPendingTtl(user.created)) await this.emailFactorOf(userId);
-    const { email } = user.profile;
-    const factor = await this.call(() =>
+    const { email } = (await this.getUser(userId)).profile;
+    const factor = await this.emailFactorOf(userId);
+    if (factor?.status === "PENDING_ACTIVATION") {
+      await this.call(() =>
+        this.client.userFactorApi.resendEnrollFactor({
+          userId,
+          factorId: factor.id,
+          resendUserFactor: { factorType: "email" },
+        }),
+      );
+      return factor;
+    }
+    if (factor?.status === "ACTIVE" && !(await this.isProven(userId, factor))) {
+      await this.call(() => this.client.userFactorApi.verifyFactor({ userId, factorId: factor.id }));
+      return factor;
+    }
+    const enrolled = await this.call(() =>
       this.client.userFactorApi.enrollFactor({
         userId,
         body: { factorType: "email", provider: "OKTA", profile: { email } },
       }),
     );
-    return toOktaEmailFactor(factor);
+    return toOktaEmailFactor(enrolled);
   }
 
+  /** Activates a pending factor, or checks the code of the challenge that proves an auto-enrolled one. */
   async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
     const factor = await this.emailFactorOf(userId);
     if (!factor) throw factorNotFound(userId);
-    await this.call(() =>
-      this.client.userFactorApi.activateFactor({ userId, factorId: factor.id, body: { passCode } }),
-    );
+    if (factor.status === "ACTIVE" && !(await this.isProven(userId, factor))) {
+      const result = await this.call(() =>
+        this.client.userFactorApi.verifyFactor({ userId, factorId: factor.id, body: { passCode } }),
+      );
+      if (!("factorResult" in result) || result.factorResult !== "SUCCESS") throw wrongPasscode();
+    } else {
+      // Okta refuses a factor that is already active (E0000001) itself.
+      await this.call(() =>
+        this.client.userFactorApi.activateFactor({ userId, factorId: factor.id, body: { passCode } }),
+      );
+    }
+    await this.proofs.prove(userId, factor.profile.email);
     const active = activated(factor, userId, this.orgUrl);
-    this.activeEmailFactors.set(userId, active);
+    this.provenEmailFactors.set(userId, active);
     return active;
   }
 
   async challengeEmailFactor(userId: string, caller: Caller = {}): Promise<void> {
-    const factor = await this.requireActiveEmailFactor(userId);
+    const factor = await this.requireProvenEmailFactor(userId);
     await this.factorCall(userId, () =>
       this.client.userFactorApi.verifyFactor({ userId, factorId: factor.id, ...clientContext(caller) }),
     );
   }
 
   async verifyEmailFactor(userId: string, passCode: string, caller: Caller = {}): Promise<void> {
-    const factor = await this.requireActiveEmailFactor(userId);
+    const factor = await this.requireProvenEmailFactor(userId);
     const result = await this.factorCall(userId, () =>
       this.client.userFactorApi.verifyFactor({
         userId,
@@ -257,29 +304,94 @@ class OktaProvider implements IdentityProvider {
 
   async close(): Promise<void> {
     this.users.clear();
-    this.activeEmailFactors.clear();
+    this.provenEmailFactors.clear();
   }
 
   /**
    * The user's email factor as Okta has it now. A registration that never finished and is older
-   * than the pending TTL (counted from its email factor's enrolment, which register makes) is
-   * deleted here, and answered as an unknown user (E0000007).
+   * than the pending TTL (counted from its email factor's enrolment, which register makes, or,
+   * when Okta enrolled it by itself, from the registration) is deleted here, and answered as an
+   * unknown user (E0000007).
    */
   private async emailFactorOf(userId: string): Promise<OktaEmailFactor | undefined> {
     const factors = await this.factorsOf(userId);
     const [only] = factors;
-    if (onlyPendingEmailFactor(factors) && this.olderThanPendingTtl(only?.created)) {
+    if (
+      factors.length === 1 &&
+      only?.factorType === "email" &&
+      (await this.registrationExpired(userId, only))
+    ) {
       const user = await this.call(() => this.client.userApi.getUser({ userId }));
-      if (isUnfinishedRegistration(user, factors)) {
+      if (await this.isUnfinishedRegistration(user, factors)) {
         await this.deleteUser(userId).catch(ignoreNotFound);
         throw userNotFound(userId);
       }
     }
     const email = factors.find((each) => each.factorType === "email");
     const factor = email && toOktaEmailFactor(email);
-    if (factor?.status === "ACTIVE") this.activeEmailFactors.set(userId, factor);
-    else this.activeEmailFactors.delete(userId);
+    if (factor && (await this.isProven(userId, factor))) this.provenEmailFactors.set(userId, factor);
+    else this.provenEmailFactors.delete(userId);
     return factor;
+  }
+
+  private async registrationExpired(userId: string, factor: UserFactor): Promise<boolean> {
+    if (factor.status === "PENDING_ACTIVATION") return this.olderThanPendingTtl(factor.created);
+    if (factor.status !== "ACTIVE") return false;
+    const since = await this.proofs.awaitingSince(userId);
+    return since !== undefined && this.olderThanPendingTtl(since);
+  }
+
+  /**
+   * Okta records no user's creator: a registration that never finished is told by what register
+   * leaves, a user of Okta's own (no directory or IdP behind it), active with a password, whose
+   * only factor is an email factor still pending activation, or, on an Identity Engine org, active
+   * by Okta's own doing and marked as waiting for its proof (see MailboxProofs). A user of another
+   * application with a pending factor never proved the address either; one with no factor, or any
+   * other, is never touched.
+   */
+  private async isUnfinishedRegistration(user: User, factors: UserFactor[]): Promise<boolean> {
+    const [only] = factors;
+    if (user.status !== "ACTIVE" || user.credentials?.provider?.type !== "OKTA") return false;
+    if (factors.length !== 1 || only?.factorType !== "email") return false;
+    if (only.status === "PENDING_ACTIVATION") return true;
+    const userId = user.id ?? "";
+    return (
+      only.status === "ACTIVE" &&
+      (await this.orgEngine()) === "identity" &&
+      (await this.proofs.awaitingSince(userId)) !== undefined &&
+      !(await this.proofs.isProven(userId, only.profile?.email ?? ""))
+    );
+  }
+
+  /**
+   * Whether the mailbox behind this factor was proven by a code: on a Classic org, an active email
+   * factor says so (only its code activates it); on an Identity Engine org, MailboxProofs does.
+   */
+  private async isProven(userId: string, factor: OktaEmailFactor | UserFactor): Promise<boolean> {
+    const email = factor.profile?.email ?? "";
+    return factor.status === "ACTIVE" && (await this.provenIfIdentity(userId, email));
+  }
+
+  private async provenIfIdentity(userId: string, email: string): Promise<boolean> {
+    return (await this.orgEngine()) === "classic" || (await this.proofs.isProven(userId, email));
+  }
+
+  /**
+   * `GET /.well-known/okta-organization` (no token needed): `pipeline` is `v1` on a Classic org and
+   * `idx` on an Identity Engine one. Anything but `v1` is taken as Identity Engine, which asks for
+   * a proof where Classic would not: the safe side.
+   */
+  private orgEngine(): Promise<Engine> {
+    this.engine ??= this.call(() =>
+      this.client.http.getJson(`${this.orgUrl}/.well-known/okta-organization`),
+    ).then(
+      (metadata) => ((metadata as { pipeline?: unknown }).pipeline === "v1" ? "classic" : "identity"),
+      (error: unknown) => {
+        this.engine = undefined;
+        throw error;
+      },
+    );
+    return this.engine;
   }
 
   /** Every factor of the user (the SDK's list is lazy: nothing is fetched until iterated). */
@@ -307,24 +419,24 @@ class OktaProvider implements IdentityProvider {
       throw error;
     }
     const userId = holder.id ?? "";
-    if (!isUnfinishedRegistration(holder, await this.factorsOf(userId))) return false;
+    if (!(await this.isUnfinishedRegistration(holder, await this.factorsOf(userId)))) return false;
     await this.deleteUser(userId).catch(ignoreNotFound);
     return true;
   }
 
-  private olderThanPendingTtl(created: Date | string | undefined): boolean {
+  private olderThanPendingTtl(created: Date | string | number | undefined): boolean {
     return created !== undefined && Date.now() - new Date(created).getTime() >= this.pendingUserTtlMs;
   }
 
-  private async activeEmailFactorOf(userId: string): Promise<OktaEmailFactor | undefined> {
-    const cached = this.activeEmailFactors.get(userId);
+  private async provenEmailFactorOf(userId: string): Promise<OktaEmailFactor | undefined> {
+    const cached = this.provenEmailFactors.get(userId);
     if (cached) return cached;
     const factor = await this.emailFactorOf(userId);
-    return factor?.status === "ACTIVE" ? factor : undefined;
+    return factor && (await this.isProven(userId, factor)) ? factor : undefined;
   }
 
-  private async requireActiveEmailFactor(userId: string): Promise<OktaEmailFactor> {
-    const factor = await this.activeEmailFactorOf(userId);
+  private async requireProvenEmailFactor(userId: string): Promise<OktaEmailFactor> {
+    const factor = await this.provenEmailFactorOf(userId);
     if (!factor) throw factorNotFound(userId);
     return factor;
   }
@@ -334,7 +446,7 @@ class OktaProvider implements IdentityProvider {
     try {
       return await this.call(request);
     } catch (error) {
-      if (isOktaError(error, "E0000007")) this.activeEmailFactors.delete(userId);
+      if (isOktaError(error, "E0000007")) this.provenEmailFactors.delete(userId);
       throw error;
     }
   }
@@ -379,7 +491,7 @@ class OktaProvider implements IdentityProvider {
 
   private forget(userId: string): void {
     this.users.delete(userId);
-    this.activeEmailFactors.delete(userId);
+    this.provenEmailFactors.delete(userId);
   }
 }
 
@@ -416,23 +528,6 @@ function clientContextHeaders(caller: Caller): Record<string, string> {
 
 function isOktaError(error: unknown, errorCode: string): error is AuthError & { okta: { errorId: string } } {
   return error instanceof AuthError && error.okta?.errorCode === errorCode;
-}
-
-/**
- * Okta records no user's creator: a registration that never finished is told by what register
- * leaves, a user of Okta's own (no directory or IdP behind it), active with a password, whose only
- * factor is an email factor still pending activation. A user of another application in that state
- * never proved the address either; one with no factor, or any other, is never touched.
- */
-function isUnfinishedRegistration(user: User, factors: UserFactor[]): boolean {
-  return (
-    user.status === "ACTIVE" && user.credentials?.provider?.type === "OKTA" && onlyPendingEmailFactor(factors)
-  );
-}
-
-function onlyPendingEmailFactor(factors: UserFactor[]): boolean {
-  const [only] = factors;
-  return factors.length === 1 && only?.factorType === "email" && only.status === "PENDING_ACTIVATION";
 }
 
 function isLoginTaken(error: unknown): boolean {

@@ -13,7 +13,7 @@ import {
 import { createDirectory } from "@authsvc/directory";
 import { codeIn } from "@authsvc/mail/testing";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { ada, grace, Harness, otherCode } from "./test-harness.js";
+import { ada, ENGINE, grace, Harness, otherCode } from "./test-harness.js";
 
 /**
  * One script of calls, run against the embedded directory and against this provider over
@@ -104,7 +104,9 @@ async function script(
   await step(() => idp.deleteUser("00uUnknownUser000000"));
   await step(() => idp.checkPassword(ada.email, "Wrong-Password-1"));
   await step(() => idp.checkPassword("nobody@example.com", ada.password));
-  await step(() => idp.activateEmailFactor(userId, "123456"));
+  // Before any code was mailed: an Identity Engine org has the factor already (Okta enrolled it), and
+  // checks the code as a wrong one, where the embedded directory has no factor yet.
+  if (ENGINE === "classic") await step(() => idp.activateEmailFactor(userId, "123456"));
   await step(() => idp.challengeEmailFactor(userId));
   await step(() => idp.verifyEmailFactor(userId, "123456"));
   await step(() => idp.enrollEmailFactor(userId));
@@ -160,7 +162,7 @@ it("answers the same outcomes and Okta errors as the embedded directory", async 
     "E0000007",
     "E0000004",
     "E0000004",
-    "E0000007",
+    ...(ENGINE === "classic" ? ["E0000007"] : []),
     "E0000007",
     "E0000007",
     "E0000118",

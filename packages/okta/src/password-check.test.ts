@@ -45,9 +45,16 @@ describe("reading an authn answer", () => {
     });
   });
 
+  it("an expired password (told only after the right one) answers password_expired", () => {
+    expect(() => readAuthnAnswer({ status: "PASSWORD_EXPIRED", _embedded: { user } })).toThrow(
+      expect.objectContaining({ status: 403, reason: "password_expired" }),
+    );
+  });
+
   it("anything else fails as a wrong password does, saying nothing more", () => {
     failsWithE0000004({ status: "LOCKED_OUT" });
-    failsWithE0000004({ status: "PASSWORD_EXPIRED", _embedded: { user } });
+    failsWithE0000004({ status: "LOCKED_OUT", _embedded: { user } });
+    failsWithE0000004({ status: "PASSWORD_RESET", _embedded: { user } });
     failsWithE0000004({ status: "SUCCESS", _embedded: { user } });
     failsWithE0000004({ status: "SUCCESS", sessionToken: "201abc" });
   });

@@ -26,13 +26,23 @@ export type AuthnOutcome =
   /** Password right; the policy asks the user to enrol a factor first: none is active. */
   | { kind: "mfa-enroll"; userId: string; login: string };
 
-/** Reads an authn answer. Any other status (LOCKED_OUT, PASSWORD_EXPIRED, ...) fails as the embedded directory fails a user who is not active: E0000004. */
+/**
+ * Reads an authn answer (statuses: Okta's Authentication API reference, "Transaction state").
+ * LOCKED_OUT (which Okta sends only when the org shows lockout failures; by default a locked user
+ * gets E0000004) fails as a wrong password does, as the embedded directory answers a locked login:
+ * the answer must not tell an attacker that guessing has locked the account (SECURITY.md, account
+ * enumeration). PASSWORD_EXPIRED comes only after the right password: see passwordExpired.
+ * Any other status (PASSWORD_RESET, RECOVERY, ...) fails as E0000004, as a user who is not active.
+ */
 export function readAuthnAnswer(answer: AuthnAnswer): AuthnOutcome {
+  if (answer.status === "LOCKED_OUT") throw oktaError("E0000004");
   const user = answer._embedded?.user;
   const userId = user?.id;
   const login = user?.profile?.login;
   if (!userId || !login) throw oktaError("E0000004");
   switch (answer.status) {
+    case "PASSWORD_EXPIRED":
+      throw passwordExpired();
     case "SUCCESS":
       if (!answer.sessionToken) throw oktaError("E0000004");
       return { kind: "success", userId, login, sessionToken: answer.sessionToken };
@@ -51,6 +61,26 @@ export function readAuthnAnswer(answer: AuthnAnswer): AuthnOutcome {
 }
 
 /**
+ * The password was right but Okta says it has expired (an admin expired it, or the password
+ * policy's maximum age passed). This service has no password change: the user changes it in
+ * Okta (its sign-in page or the app the org uses), then logs in. Told only to whoever knew the
+ * password, so it reveals nothing to a guesser.
+ */
+export function passwordExpired() {
+  return fromOktaBody(
+    {
+      errorCode: "E0000079",
+      errorSummary: "This operation is not allowed in the current authentication state.",
+      errorLink: "E0000079",
+      errorId: newErrorId(),
+      errorCauses: [{ errorSummary: "The password has expired: change it in Okta, then log in again." }],
+    },
+    403,
+    { reason: "password_expired" },
+  );
+}
+
+/**
  * This service checks the email code itself (mfa/verify) after login; an org whose
  * sign-on policy also asks for a factor inside authn never hands out the sessionToken a
  * session is opened with, and the user's code cannot be asked for at that point of login.
@@ -61,7 +91,7 @@ export function mfaRequiredAtAuthn() {
       errorCode: "E0000079",
       errorSummary: "This operation is not allowed in the current authentication state.",
       errorLink: "E0000079",
-      errorId: `oae${randomBytes(17).toString("base64url").replace(/[-_]/g, "0").slice(0, 22)}`,
+      errorId: newErrorId(),
       errorCauses: [
         {
           errorSummary:
@@ -72,4 +102,31 @@ export function mfaRequiredAtAuthn() {
     },
     403,
   );
+}
+
+/**
+ * The org's policy asks a user whose email factor is active and proven to enrol another factor
+ * inside authn (MFA_ENROLL): no sessionToken comes of it, and this service cannot enrol one.
+ */
+export function mfaEnrollAtAuthn() {
+  return fromOktaBody(
+    {
+      errorCode: "E0000079",
+      errorSummary: "This operation is not allowed in the current authentication state.",
+      errorLink: "E0000079",
+      errorId: newErrorId(),
+      errorCauses: [
+        {
+          errorSummary:
+            "The Okta org's enrolment policy requires enrolling another factor at password check (authn answered MFA_ENROLL). " +
+            "This service uses the email factor only: the policy for this service must not require other factors.",
+        },
+      ],
+    },
+    403,
+  );
+}
+
+function newErrorId(): string {
+  return `oae${randomBytes(17).toString("base64url").replace(/[-_]/g, "0").slice(0, 22)}`;
 }

@@ -1,7 +1,15 @@
 import type { NewUser } from "@authsvc/core";
 import { Client } from "@okta/okta-sdk-nodejs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { API_TOKEN, ada, grace, Harness, oktaFailure, otherCode } from "./test-harness.js";
+import {
+  API_TOKEN,
+  ada,
+  apartFromEngineLookup,
+  grace,
+  Harness,
+  oktaFailure,
+  otherCode,
+} from "./test-harness.js";
 
 /** Someone who registers Ada's address with a password of his own, and never gets her code. */
 const squatter: NewUser = { ...ada, firstName: "Mallory", lastName: "Jones", password: "Takeover-Plan-66" };
@@ -27,7 +35,7 @@ describe("a registration that never finished", () => {
     const ownersCode = await h.nextCode(ada.email, 1);
 
     // Okta refused the login, then the user holding it was looked up by login, found unfinished and deleted.
-    expect(calls).toEqual({
+    expect(apartFromEngineLookup(calls)).toEqual({
       "POST /api/v1/users": 2,
       "GET /api/v1/users/{id}": 1,
       "GET /api/v1/users/{id}/factors": 1,
@@ -65,7 +73,7 @@ describe("a registration that never finished", () => {
     });
 
     expect(refused).toMatchObject({ status: 400, errorCode: "E0000001", causes: [LOGIN_TAKEN] });
-    expect(calls).toEqual({
+    expect(apartFromEngineLookup(calls)).toEqual({
       "POST /api/v1/users": 1,
       "GET /api/v1/users/{id}": 1,
       "GET /api/v1/users/{id}/factors": 1,
@@ -77,8 +85,15 @@ describe("a registration that never finished", () => {
   });
 
   it("is told from users this service did not register: one with no factor, or not active, is left alone", async () => {
-    const { id: noFactor } = await h.provider.createUser(ada);
     const admin = new Client({ orgUrl: h.emulator.url, token: API_TOKEN, cacheMiddleware: null });
+    // Made by an admin: no factor on a Classic org, one Okta enrolled by itself on an Identity Engine org.
+    const { id: noFactor } = await admin.userApi.createUser({
+      body: {
+        profile: { firstName: ada.firstName, lastName: ada.lastName, email: ada.email, login: ada.email },
+        credentials: { password: { value: ada.password } },
+      },
+      activate: true,
+    });
     const staged = await admin.userApi.createUser({
       body: { profile: { firstName: "Grace", lastName: "Hopper", email: grace.email, login: grace.email } },
       activate: false,
@@ -86,7 +101,7 @@ describe("a registration that never finished", () => {
 
     expect((await oktaFailure(h.provider.createUser(squatter))).causes).toEqual([LOGIN_TAKEN]);
     expect((await oktaFailure(h.provider.createUser(grace))).causes).toEqual([LOGIN_TAKEN]);
-    expect((await h.newProvider().getUser(noFactor)).profile.firstName).toBe("Ada");
+    expect((await h.newProvider().getUser(noFactor as string)).profile.firstName).toBe("Ada");
     expect((await h.newProvider().getUser(staged.id as string)).status).toBe("STAGED");
   });
 });

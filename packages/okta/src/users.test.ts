@@ -29,7 +29,7 @@ describe("users", () => {
   });
 
   it("refuses a taken login (any case) and a weak password with Okta's E0000001", async () => {
-    await h.provider.createUser(ada);
+    await h.activeUser(ada);
 
     expect(await oktaFailure(h.provider.createUser({ ...grace, email: ada.email.toUpperCase() }))).toEqual({
       status: 400,

@@ -143,7 +143,7 @@ describe("secrets of failing dependencies", () => {
 
   it("never shows the Okta API token, right or wrong, when Okta refuses it", async () => {
     const wrongToken = "e2e-revoked-okta-token-9876543210";
-    const svc = await startService({ LOG_LEVEL: "trace", OKTA_API_TOKEN: wrongToken }, "okta");
+    const svc = await startService({ LOG_LEVEL: "trace", OKTA_API_TOKEN: wrongToken }, "okta-identity");
     try {
       const answers = [
         await post(svc.url, "/api/register", newPerson()),

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { API_TOKEN, ada, failure, Harness, oktaFailure } from "./test-harness.js";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await Harness.start();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function admin(path: string): Promise<number> {
+  const answer = await fetch(`${h.emulator.url}${path}`, {
+    method: "POST",
+    headers: { authorization: `SSWS ${API_TOKEN}`, accept: "application/json" },
+  });
+  return answer.status;
+}
+
+describe("authn outcomes other than SUCCESS", () => {
+  it("an expired password, once the password is right, answers password_expired (not E0000004)", async () => {
+    const userId = await h.activeUser();
+    expect(await admin(`/api/v1/users/${userId}/lifecycle/expire_password`)).toBe(200);
+
+    const expired = await failure(h.provider.checkPassword(ada.email, ada.password));
+    expect(expired).toMatchObject({ code: "OKTA_ERROR", status: 403, reason: "password_expired" });
+    expect(expired.okta?.errorCode).toBe("E0000079");
+    // A wrong password still answers as a wrong password: the expiry is told only to whoever knew it.
+    expect(await oktaFailure(h.provider.checkPassword(ada.email, "Wrong-Password-1"))).toMatchObject({
+      status: 401,
+      errorCode: "E0000004",
+    });
+  });
+
+  it("a locked-out user answers as a wrong password does, even with the right password", async () => {
+    await h.activeUser();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (attempt % 4 === 3) h.passResendInterval();
+      const wrong = await failure(h.provider.checkPassword(ada.email, "Wrong-Password-1"));
+      expect(wrong.okta?.errorCode).toBe("E0000004");
+    }
+    h.passResendInterval();
+    const locked = await failure(h.provider.checkPassword(ada.email, ada.password));
+    expect(locked).toMatchObject({ status: 401, reason: "invalid_credentials" });
+    expect(locked.okta?.errorCode).toBe("E0000004");
+  });
+
+  it("Okta's limit of 4 authn requests per second per username answers 429 E0000047", async () => {
+    await h.activeUser();
+    const answers = await Promise.all(
+      // Ten at once: even split across a second's boundary, one second gets five.
+      Array.from({ length: 10 }, () =>
+        fetch(`${h.emulator.url}/api/v1/authn`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ username: ada.email, password: ada.password }),
+        }).then((answer) => answer.status),
+      ),
+    );
+    expect(answers.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
+  });
+});
