@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { fromOktaBody, oktaError } from "@authsvc/core";
+import { type ErrorReason, fromOktaBody, oktaError } from "@authsvc/core";
 
 /**
  * The part of an answer of Okta's Authentication API (POST /api/v1/authn) this service
@@ -67,17 +67,9 @@ export function readAuthnAnswer(answer: AuthnAnswer): AuthnOutcome {
  * password, so it reveals nothing to a guesser.
  */
 export function passwordExpired() {
-  return fromOktaBody(
-    {
-      errorCode: "E0000079",
-      errorSummary: "This operation is not allowed in the current authentication state.",
-      errorLink: "E0000079",
-      errorId: newErrorId(),
-      errorCauses: [{ errorSummary: "The password has expired: change it in Okta, then log in again." }],
-    },
-    403,
-    { reason: "password_expired" },
-  );
+  return notAllowedInAuthnState("The password has expired: change it in Okta, then log in again.", {
+    reason: "password_expired",
+  });
 }
 
 /**
@@ -86,21 +78,9 @@ export function passwordExpired() {
  * session is opened with, and the user's code cannot be asked for at that point of login.
  */
 export function mfaRequiredAtAuthn() {
-  return fromOktaBody(
-    {
-      errorCode: "E0000079",
-      errorSummary: "This operation is not allowed in the current authentication state.",
-      errorLink: "E0000079",
-      errorId: newErrorId(),
-      errorCauses: [
-        {
-          errorSummary:
-            "The Okta org's sign-on policy requires a second factor at password check (authn answered MFA_REQUIRED). " +
-            "This service verifies the email factor itself after login: the policy for this service must not require MFA at authn.",
-        },
-      ],
-    },
-    403,
+  return notAllowedInAuthnState(
+    "The Okta org's sign-on policy requires a second factor at password check (authn answered MFA_REQUIRED). " +
+      "This service verifies the email factor itself after login: the policy for this service must not require MFA at authn.",
   );
 }
 
@@ -109,21 +89,24 @@ export function mfaRequiredAtAuthn() {
  * inside authn (MFA_ENROLL): no sessionToken comes of it, and this service cannot enrol one.
  */
 export function mfaEnrollAtAuthn() {
+  return notAllowedInAuthnState(
+    "The Okta org's enrolment policy requires enrolling another factor at password check (authn answered MFA_ENROLL). " +
+      "This service uses the email factor only: the policy for this service must not require other factors.",
+  );
+}
+
+/** Okta's E0000079 (403), with the cause that says what this service needs of the org. */
+function notAllowedInAuthnState(cause: string, options: { reason?: ErrorReason } = {}) {
   return fromOktaBody(
     {
       errorCode: "E0000079",
       errorSummary: "This operation is not allowed in the current authentication state.",
       errorLink: "E0000079",
       errorId: newErrorId(),
-      errorCauses: [
-        {
-          errorSummary:
-            "The Okta org's enrolment policy requires enrolling another factor at password check (authn answered MFA_ENROLL). " +
-            "This service uses the email factor only: the policy for this service must not require other factors.",
-        },
-      ],
+      errorCauses: [{ errorSummary: cause }],
     },
     403,
+    options,
   );
 }
 
