@@ -157,9 +157,21 @@ export function fromOktaBody(
 const ERROR_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** Okta's errorId: "oae" followed by 22 random characters. */
-function newErrorId(): string {
+export function newErrorId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(22));
   let id = "oae";
   for (const byte of bytes) id += ERROR_ID_ALPHABET[byte % ERROR_ID_ALPHABET.length];
   return id;
+}
+
+/**
+ * E0000007 for a session that is unknown, ended, or another user's. A session id is a bearer
+ * secret: unlike Okta's, the summary never repeats it.
+ */
+export function unknownSession(errorId?: string): AuthError {
+  return oktaError("E0000007", {
+    summary: "Not found: Resource not found: session (Session)",
+    reason: "session_not_found",
+    ...(errorId === undefined ? {} : { errorId }),
+  });
 }

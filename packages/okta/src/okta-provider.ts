@@ -13,6 +13,7 @@ import {
   oktaError,
   type PasswordCheck,
   TtlCache,
+  unknownSession,
 } from "@authsvc/core";
 import { Client, type User, type UserFactor } from "@okta/okta-sdk-nodejs";
 import { MailboxProofs } from "./mailbox-proofs.js";
@@ -457,11 +458,7 @@ class OktaProvider implements IdentityProvider {
       return await this.call(request);
     } catch (error) {
       if (!isOktaError(error, "E0000007")) throw error;
-      throw oktaError("E0000007", {
-        summary: "Not found: Resource not found: session (Session)",
-        errorId: error.okta.errorId,
-        reason: "session_not_found",
-      });
+      throw unknownSession(error.okta.errorId);
     }
   }
 

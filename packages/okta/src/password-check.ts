@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { type ErrorReason, fromOktaBody, oktaError } from "@authsvc/core";
+import { type ErrorReason, fromOktaBody, newErrorId, oktaError } from "@authsvc/core";
 
 /**
  * The part of an answer of Okta's Authentication API (POST /api/v1/authn) this service
@@ -108,8 +107,4 @@ function notAllowedInAuthnState(cause: string, options: { reason?: ErrorReason }
     403,
     options,
   );
-}
-
-function newErrorId(): string {
-  return `oae${randomBytes(17).toString("base64url").replace(/[-_]/g, "0").slice(0, 22)}`;
 }

@@ -1,4 +1,4 @@
-import { AuthError, oktaError } from "../errors.js";
+import { AuthError, unknownSession } from "../errors.js";
 import type { OktaSession } from "../ports.js";
 import type { Caller, CountedCall } from "../rate-limiter.js";
 import type { ActivateInput, MfaVerifyInput } from "../schemas.js";
@@ -48,14 +48,6 @@ async function sessionOf(ctx: OperationsContext, sessionId: string, userId: stri
   const session = await ctx.idp.getSession(sessionId);
   if (session.userId !== userId) throw unknownSession();
   return session;
-}
-
-/** As both providers answer a session they do not know: the summary never repeats the id (a bearer secret). */
-function unknownSession(): AuthError {
-  return oktaError("E0000007", {
-    summary: "Not found: Resource not found: session (Session)",
-    reason: "session_not_found",
-  });
 }
 
 /** A call without a code mails one, a call with a code checks it: each counts against its own limits. */
