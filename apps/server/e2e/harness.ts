@@ -142,15 +142,23 @@ export interface ServiceProcess {
 /**
  * Runs the built service in a process of its own, as `npm start` does (build first), with
  * `env` over this process's environment; `fileLimit` lowers its open-file limit (`ulimit -n`).
+ * `tree`: the service of another copy of the built tree (`tree`/apps/server/dist/main.js), with
+ * `env` alone (and PATH), so that none of the tests' settings (REDIS_URL...) reaches it.
  */
 export function spawnService(
   env: Record<string, string>,
-  options: { fileLimit?: number } = {},
+  options: { fileLimit?: number; tree?: string } = {},
 ): ServiceProcess {
+  const main = options.tree ? join(options.tree, "apps/server/dist/main.js") : MAIN_SCRIPT;
   const [command, args] = options.fileLimit
-    ? ["sh", ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$1"`, process.execPath, MAIN_SCRIPT]]
-    : [process.execPath, [MAIN_SCRIPT]];
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    ? ["sh", ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$1"`, process.execPath, main]]
+    : [process.execPath, [main]];
+  const child = spawn(command, args, {
+    ...(options.tree
+      ? { cwd: options.tree, env: { PATH: process.env.PATH, ...env } }
+      : { env: { ...process.env, ...env } }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output = { stdout: "", stderr: "" };
   child.stdout?.on("data", (chunk) => {
     output.stdout += chunk;
