@@ -1,4 +1,5 @@
 # syntax=docker/dockerfile:1
+# (COPY --parents needs frontend 1.20 or later; docker/dockerfile:1 is the newest 1.x.)
 # The auth service's image. Not built on the machine this project is developed and tested on (no
 # Docker engine there): apps/server/e2e/production-install.e2e.test.ts starts the server from the
 # same pruned tree (scripts/production-tree.mjs), which is what the runtime stage copies.
@@ -18,8 +19,11 @@ RUN apt-get update \
 RUN npm install -g npm@11.19.1
 ENV TURBO_TELEMETRY_DISABLED=1
 WORKDIR /src
-COPY . .
+# The manifests first (the root's workspaces), so that a change of source reuses the installed layer.
+COPY package.json package-lock.json ./
+COPY --parents apps/*/package.json packages/*/package.json bench/package.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY . .
 # As `npm start` builds: the server, the packages it depends on, and the web app.
 RUN npx turbo run build --filter=@authsvc/server --filter=@authsvc/web --output-logs=errors-only
 # The server, its workspace packages and the web app's build, pruned to production dependencies.
