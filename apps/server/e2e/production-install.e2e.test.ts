@@ -58,7 +58,8 @@ describe("the production tree", () => {
       expect(answer.body).toEqual({ userId: expect.any(String) });
       const outbox = join(dataDir, "outbox");
       const mails = readdirSync(outbox).map((file) => readFileSync(join(outbox, file), "utf8"));
-      expect(mails).toEqual([expect.stringMatching(new RegExp(`^To: ${person.email}\\n[^]*\\b\\d{6}\\b`))]);
+      expect(mails).toEqual([expect.stringContaining(`To: ${person.email}\n`)]);
+      expect(mails[0]).toMatch(/\b\d{6}\b/);
     });
 
     it("serves the web app at / with its script", async () => {
