@@ -5,9 +5,8 @@ import { type Answer, newPerson, post, type RunningService, startService, trpc }
 /**
  * With Okta, the person signing in, not the service, is who Okta's network zones, ThreatInsight and
  * System Log should see: the client IP (as TRUST_PROXY decides it) and User-Agent reach /authn and
- * factor verify. Checked by what the emulated org received, as a Classic org: on Identity Engine the
- * sign-up's own code proof is a factor verify too, sent without the client's context (register and
- * activate do not hand the caller to the provider yet), so the counts there would differ.
+ * factor verify. Checked by what the emulated org received, mostly as a Classic org; on Identity Engine
+ * the sign-up's own code proof (register, activate) is a factor verify too, and carries them as well.
  */
 
 const AUTHN = "POST /api/v1/authn";
@@ -84,11 +83,12 @@ describe.each<Door>(["REST", "tRPC"])("Okta is told who signs in (%s)", (door) =
     expect(new Set(toldOkta(svc).map(({ forwardedFor }) => forwardedFor))).toEqual(new Set([CLIENT_IP]));
   });
 
-  it("without TRUST_PROXY: the peer's IP, whatever X-Forwarded-For claims", async () => {
-    svc = await startService({}, "okta-classic");
+  it("without TRUST_PROXY: the peer's IP, whatever X-Forwarded-For claims; on Identity Engine also at sign-up", async () => {
+    svc = await startService({}, "okta-identity");
     await signIn(door, svc, { "x-forwarded-for": CLIENT_IP, "user-agent": BROWSER });
     const told = toldOkta(svc);
-    expect(told).toHaveLength(4);
+    // Two authn, two verifies of the sign-in's step-up, and the two of register's and activate's mailbox proof.
+    expect(told).toHaveLength(6);
     for (const request of told)
       expect(request).toMatchObject({ forwardedFor: "127.0.0.1", userAgent: BROWSER });
   });

@@ -57,10 +57,13 @@ export interface IdentityProvider {
   /** E0000007 for an unknown, ended or expired session. */
   getSession(sessionId: string): Promise<OktaSession>;
   endSession(sessionId: string): Promise<void>;
-  /** Enrols the email factor anew (voiding any code sent before) and sends an activation code. */
-  enrollEmailFactor(userId: string): Promise<OktaEmailFactor>;
-  /** E0000068 for a wrong, used or expired code. */
-  activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor>;
+  /**
+   * Enrols the email factor anew (voiding any code sent before) and sends an activation code;
+   * `caller` as for `checkPassword` (Okta: the Identity Engine's proof of an auto-enrolled email is a factor verify).
+   */
+  enrollEmailFactor(userId: string, caller?: Caller): Promise<OktaEmailFactor>;
+  /** E0000068 for a wrong, used or expired code; `caller` as for `enrollEmailFactor`. */
+  activateEmailFactor(userId: string, passCode: string, caller?: Caller): Promise<OktaEmailFactor>;
   /** Sends a verification code for the active email factor; `caller` as for `checkPassword`. */
   challengeEmailFactor(userId: string, caller?: Caller): Promise<void>;
   /** E0000068 for a wrong, used or expired code; `caller` as for `checkPassword`. */

@@ -1,5 +1,5 @@
 import type { Client } from "@okta/okta-sdk-nodejs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   createUser,
   type Harness,
@@ -21,6 +21,8 @@ interface Transaction {
     factors?: {
       id: string;
       factorType: string;
+      status?: string;
+      enrollment?: string;
       profile: { email: string };
       _links: { verify: { href: string } };
     }[];
@@ -157,6 +159,48 @@ describe("the Authentication API, through the SDK's http client", () => {
       expect((await authn({ username: plain, password: PASSWORD })).status).toBe("SUCCESS");
     } finally {
       h.emulator.configure({ mfaRequiredOnAuthn: false });
+    }
+  });
+
+  it("answers LOCKED_OUT after 10 wrong passwords when the org shows lockout failures, E0000004 when not", async () => {
+    const email = uniqueEmail("locked");
+    await createUser(client, email);
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    try {
+      // Okta's 4 authn requests per second per username: each try in a second of its own.
+      const tryPassword = (password: string) => {
+        vi.setSystemTime(Date.now() + 1000);
+        return h.fetch("/api/v1/authn", { json: { username: email, password } });
+      };
+      for (let attempt = 0; attempt < 10; attempt++) expect((await tryPassword("wrong")).status).toBe(401);
+      expect((await tryPassword(PASSWORD)).status).toBe(401);
+      h.emulator.configure({ showLockoutFailures: true });
+      for (const password of [PASSWORD, "wrong"]) {
+        const locked = await tryPassword(password);
+        expect([locked.status, await locked.json()]).toEqual([200, { status: "LOCKED_OUT" }]);
+      }
+    } finally {
+      h.emulator.configure({ showLockoutFailures: false });
+      vi.useRealTimers();
+    }
+  });
+
+  it("answers MFA_ENROLL, no sessionToken, when the enrolment policy requires a factor the user lacks", async () => {
+    h.emulator.configure({ mfaEnrollOnAuthn: true });
+    try {
+      const email = uniqueEmail("enrol");
+      await createUser(client, email);
+      const without = await authn({ username: email, password: PASSWORD });
+      expect(without).toMatchObject({ status: "MFA_ENROLL", stateToken: expect.any(String) });
+      expect(without.sessionToken).toBeUndefined();
+      expect(without._embedded.factors).toEqual([
+        expect.objectContaining({ factorType: "email", status: "NOT_SETUP", enrollment: "REQUIRED" }),
+      ]);
+      const withEmail = await userWithActiveFactor();
+      const other = await authn({ username: withEmail.profile?.login, password: PASSWORD });
+      expect(other._embedded.factors?.map((factor) => factor.factorType)).toEqual(["token:software:totp"]);
+    } finally {
+      h.emulator.configure({ mfaEnrollOnAuthn: false });
     }
   });
 

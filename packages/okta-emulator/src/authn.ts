@@ -2,7 +2,7 @@ import { checkCode, sendCode } from "./codes.js";
 import { type Context, ok, type Route, text } from "./context.js";
 import { newStateToken } from "./ids.js";
 import { notFound, oktaFailure } from "./okta-errors.js";
-import type { StoredUser, Transaction } from "./org.js";
+import type { StoredFactor, StoredUser, Transaction } from "./org.js";
 import { verifyPassword } from "./passwords.js";
 import { issueSessionToken } from "./sessions.js";
 import { authnVerifyHref, iso, toAuthnFactor, toAuthnUser } from "./shapes.js";
@@ -10,7 +10,8 @@ import { authnVerifyHref, iso, toAuthnFactor, toAuthnUser } from "./shapes.js";
 /**
  * Okta's default password policy locks a user out after 10 failed sign-ins in a row; with the
  * org's "Show lockout failures" off (the default), authn answers a locked user E0000004 as for a
- * wrong password (Okta's Authentication API reference, LOCKED_OUT; help center, password policy).
+ * wrong password, with it on, LOCKED_OUT (Okta's Authentication API reference, LOCKED_OUT; help
+ * center, password policy). Self-service unlock is off: the answer carries no unlock link.
  */
 const LOCKOUT_ATTEMPTS = 10;
 /** Okta's per-username limit on `/api/v1/authn` ("Authentication: 4 requests per second per username", rate-limit docs). */
@@ -86,6 +87,30 @@ function passwordExpired(context: Context, user: StoredUser, now: number) {
   });
 }
 
+/**
+ * The enrolment policy requires a factor the user has not enrolled (Authentication API, MFA_ENROLL):
+ * the email factor while it is not active, else Google Authenticator, which this org cannot enrol. The
+ * factors come without ids or links: the emulator serves no `/api/v1/authn/factors` enrolment.
+ */
+function mfaEnroll(context: Context, user: StoredUser, email: StoredFactor | undefined, now: number) {
+  const stateToken = newStateToken();
+  const expiresAt = now + STATE_TOKEN_TTL_MS;
+  context.org.transactions.set(stateToken, { userId: user.id, expiresAt, passwordVerifiedAt: now });
+  const required =
+    email?.status === "ACTIVE"
+      ? { factorType: "token:software:totp", provider: "GOOGLE", vendorName: "GOOGLE" }
+      : { factorType: "email", provider: "OKTA", vendorName: "OKTA" };
+  return ok({
+    stateToken,
+    expiresAt: iso(expiresAt),
+    status: "MFA_ENROLL",
+    _embedded: {
+      user: toAuthnUser(user),
+      factors: [{ ...required, status: "NOT_SETUP", enrollment: "REQUIRED" }],
+    },
+  });
+}
+
 function transactionOrThrow(context: Context, stateToken: string | undefined) {
   const transaction = stateToken === undefined ? undefined : context.org.transactions.get(stateToken);
   const user = transaction && context.org.users.get(transaction.userId);
@@ -109,6 +134,9 @@ export const authnRoutes: Route[] = [
         user.status = "LOCKED_OUT";
         user.statusChanged = now;
       }
+      // With "Show lockout failures" on, a locked user is told so, whatever the password.
+      if (user?.status === "LOCKED_OUT" && context.settings.showLockoutFailures)
+        return ok({ status: "LOCKED_OUT" });
       // One answer for an unknown login, a wrong password, a locked and an inactive user.
       if (!user || !matches || !["ACTIVE", "PASSWORD_EXPIRED"].includes(user.status)) {
         throw oktaFailure("E0000004");
@@ -118,6 +146,7 @@ export const authnRoutes: Route[] = [
       user.lastLogin = now;
 
       const factor = context.org.emailFactorOf(user.id);
+      if (context.settings.mfaEnrollOnAuthn) return mfaEnroll(context, user, factor, now);
       if (!context.settings.mfaRequiredOnAuthn || factor?.status !== "ACTIVE")
         return success(context, user, now, null);
       const stateToken = newStateToken();

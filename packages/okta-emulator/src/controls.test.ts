@@ -116,6 +116,10 @@ describe("the emulator's HTTP, test controls, rate limits and outages", () => {
     for (const json of [
       { failNext: { status: 200, count: 1 } },
       { rateLimit: { limit: 0 } },
+      { rateLimit: { limit: 4, windowSeconds: 60, tokenPercent: 0 } },
+      { concurrencyLimit: 0 },
+      { latencyMs: -1 },
+      { showLockoutFailures: "yes" },
       { colour: "red" },
     ]) {
       const answer = await h.fetch("/__emulator/config", { json });
@@ -136,6 +140,47 @@ describe("the emulator's HTTP, test controls, rate limits and outages", () => {
     expect(limited.headers.get("x-rate-limit-reset")).toMatch(/^\d+$/);
     // Another endpoint has a bucket of its own.
     expect((await h.fetch("/api/v1/sessions/102nope")).status).toBe(404);
+  });
+
+  it("lets one API token use half of an endpoint's bucket (Okta's default), callers without one the whole", async () => {
+    h.emulator.configure({ rateLimit: { limit: 4, windowSeconds: 60 } });
+    const seen = async (answer: Promise<Response>) => {
+      const { status, headers } = await answer;
+      return [status, headers.get("x-rate-limit-limit"), headers.get("x-rate-limit-remaining")];
+    };
+    const byToken = [];
+    for (let i = 0; i < 3; i++) byToken.push(await seen(h.fetch("/api/v1/users/00uNobody")));
+    expect(byToken).toEqual([
+      [404, "4", "3"],
+      [404, "4", "2"],
+      [429, "2", "0"],
+    ]);
+    // authn takes no token: only the bucket limits it (distinct usernames, clear of the per-username limit).
+    const authn = [];
+    for (let i = 0; i < 5; i++) {
+      const json = { username: `nobody${i}@example.com`, password: "x" };
+      authn.push(await seen(h.fetch("/api/v1/authn", { json, headers: { Authorization: "" } })));
+    }
+    expect(authn.map(([status]) => status)).toEqual([401, 401, 401, 401, 429]);
+
+    h.emulator.configure({ rateLimit: { limit: 4, windowSeconds: 60, tokenPercent: 100 } });
+    const whole = [];
+    for (let i = 0; i < 5; i++) whole.push((await h.fetch("/api/v1/users/00uNobody")).status);
+    expect(whole).toEqual([404, 404, 404, 404, 429]);
+  });
+
+  it("answers 429 E0000047 with the concurrency values past the org's concurrency limit", async () => {
+    h.emulator.configure({ concurrencyLimit: 2, latencyMs: 300 });
+    const answers = await Promise.all([1, 2, 3].map(() => h.fetch("/api/v1/users/00uNobody")));
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([404, 404, 429]);
+    expect((await bodyOf(refused[0] as Response)).errorCode).toBe("E0000047");
+    expect(refused[0]?.headers.get("x-rate-limit-limit")).toBe("2");
+    expect(refused[0]?.headers.get("x-rate-limit-remaining")).toBe("0");
+    expect(Number(refused[0]?.headers.get("x-rate-limit-reset"))).toBeGreaterThan(Date.now() / 1000 - 1);
+    // Once they are answered, the org takes requests again; the headers report the bucket again.
+    const after = await h.fetch("/api/v1/users/00uNobody");
+    expect([after.status, after.headers.get("x-rate-limit-limit")]).toEqual([404, "600"]);
   });
 
   it("lets the SDK wait for X-Rate-Limit-Reset and retry successfully", { timeout: 15_000 }, async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { AuthError, MemoryStore, OneTimeCodes, systemClock } from "@authsvc/core";
 import type { Context } from "./context.js";
 import { parseBody, readBody, send } from "./http.js";
@@ -9,7 +10,7 @@ import { newRequestId } from "./ids.js";
 import { createMailer, type MailSent } from "./mail.js";
 import { oktaFailure, outage } from "./okta-errors.js";
 import { Org } from "./org.js";
-import { RateLimiter } from "./rate-limit.js";
+import { Concurrency, RateLimiter } from "./rate-limit.js";
 import { findRoute } from "./router.js";
 import { defaultSettings, type Engine, parseSettingsPatch, type SettingsPatch } from "./settings.js";
 
@@ -98,6 +99,7 @@ export async function startEmulator(
     defaultSettings(parseSettingsPatch({ engine: options.engine ?? "identity" }).engine);
   const context: Context = { org: new Org(), codes: newCodes(store), settings: startSettings(), url: "" };
   const limiter = new RateLimiter();
+  const concurrency = new Concurrency();
   let counts = new Map<string, number>();
   let received: ReceivedRequest[] = [];
 
@@ -122,11 +124,9 @@ export async function startEmulator(
       context.settings.rateLimit = patch.rateLimit && { ...patch.rateLimit };
       limiter.clear();
     }
-    if (patch.engine !== undefined) context.settings.engine = patch.engine;
-    if (patch.mfaRequiredOnAuthn !== undefined) {
-      context.settings.mfaRequiredOnAuthn = patch.mfaRequiredOnAuthn;
-    }
-    if (patch.failNext !== undefined) context.settings.failNext = patch.failNext && { ...patch.failNext };
+    const { rateLimit: _, failNext, ...plain } = patch;
+    Object.assign(context.settings, plain);
+    if (failNext !== undefined) context.settings.failNext = failNext && { ...failNext };
   }
 
   function reset(): void {
@@ -145,13 +145,18 @@ export async function startEmulator(
       "X-Okta-Request-Id": newRequestId(),
       "Cache-Control": "no-cache, no-store",
     };
+    const overConcurrency = concurrency.enter(context.settings.concurrencyLimit, Date.now());
     try {
       const matched = findRoute(request.method ?? "GET", url.pathname);
       const key = matched instanceof AuthError ? UNKNOWN_PATH_KEY : matched.key;
       if (!(matched instanceof AuthError)) counts.set(key, (counts.get(key) ?? 0) + 1);
       receive(request, key);
-      const rate = limiter.take(key, context.settings.rateLimit, Date.now());
+      const token = request.headers.authorization || null;
+      const rate = limiter.take(key, token, context.settings.rateLimit, Date.now());
       Object.assign(headers, rate.headers);
+      if (overConcurrency)
+        throw Object.assign(oktaFailure("E0000047"), { rateLimitHeaders: overConcurrency });
+      if (context.settings.latencyMs > 0) await delay(context.settings.latencyMs);
       if (matched instanceof AuthError) throw matched;
       const failNext = context.settings.failNext;
       if (failNext) {
@@ -176,6 +181,8 @@ export async function startEmulator(
         console.error("okta-emulator: unexpected failure", error);
         send(response, 500, oktaFailure("E0000009").okta, headers);
       }
+    } finally {
+      concurrency.leave();
     }
   }
 

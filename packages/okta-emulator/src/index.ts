@@ -5,4 +5,13 @@ export {
   type ReceivedRequest,
   startOktaEmulator,
 } from "./emulator.js";
+export {
+  answersOf,
+  type Recording,
+  type ReplayServer,
+  sanitizeRecording,
+  startReplayServer,
+} from "./recording.js";
+export { type Exchange, type RecordingProxy, startRecordingProxy } from "./recording-proxy.js";
 export type { Engine } from "./settings.js";
+export { type RecordedAnswer, SpecChecker } from "./spec-check.js";

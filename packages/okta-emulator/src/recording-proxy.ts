@@ -1,12 +1,22 @@
 import { once } from "node:events";
-import { createServer, request as forward, type IncomingMessage } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { RecordedAnswer } from "./spec-check.js";
 
+/** One request and its answer, as they went over the wire (secrets included: never written as is, see recording.ts). */
+export interface Exchange {
+  request: { method: string; path: string; headers: Record<string, string>; body: string };
+  response: { status: number; headers: Record<string, string>; body: string };
+}
+
 export interface RecordingProxy {
-  /** Use as the SDK's orgUrl: every request goes to the emulator, every answer is recorded. */
+  /** Use as the SDK's orgUrl: every request goes to the target, every answer is recorded. */
   url: string;
+  /** Each answer, for the spec check. */
   answers: RecordedAnswer[];
+  /** Each exchange in full, in the order the answers came. */
+  exchanges: Exchange[];
   close(): Promise<void>;
 }
 
@@ -16,39 +26,69 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+function flat(headers: IncomingMessage["headers"]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : String(value)]),
+  );
+}
+
 /**
- * A pass-through HTTP proxy in front of the emulator that keeps each answer exactly as it went over
- * the wire (retried 429s included), so tests check what the SDK really received.
+ * A pass-through HTTP proxy in front of the emulator, or of a real org (https), that keeps each
+ * answer exactly as it went over the wire (retried 429s included), so tests check what the SDK
+ * really received. Requests go on with the target's Host; test controls are not recorded.
  */
-export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+export async function startRecordingProxy(target: string, port = 0): Promise<RecordingProxy> {
   const answers: RecordedAnswer[] = [];
+  const exchanges: Exchange[] = [];
+  const targetUrl = new URL(target);
+  const forward = targetUrl.protocol === "https:" ? httpsRequest : httpRequest;
   const server = createServer(async (request, response) => {
-    const body = await readAll(request);
-    const upstream = forward(new URL(request.url ?? "/", target), {
-      method: request.method,
-      headers: request.headers,
-    });
-    upstream.end(body);
-    const [answer] = (await once(upstream, "response")) as [IncomingMessage];
-    const answerBody = await readAll(answer);
-    const url = new URL(request.url ?? "/", target);
-    if (!url.pathname.startsWith("/__emulator/")) {
-      answers.push({
-        method: request.method ?? "GET",
-        path: url.pathname,
-        status: answer.statusCode ?? 0,
-        contentType: answer.headers["content-type"] ?? null,
-        body: answerBody.toString("utf8"),
+    try {
+      const body = await readAll(request);
+      const url = new URL(request.url ?? "/", target);
+      const upstream = forward(url, {
+        method: request.method,
+        // Plain answers, so that what is recorded can be read (and redacted); the SDK accepts either.
+        headers: { ...request.headers, host: targetUrl.host, "accept-encoding": "identity" },
       });
+      upstream.end(body);
+      const [answer] = (await once(upstream, "response")) as [IncomingMessage];
+      const answerBody = await readAll(answer);
+      if (!url.pathname.startsWith("/__emulator/")) {
+        const method = request.method ?? "GET";
+        const status = answer.statusCode ?? 0;
+        answers.push({
+          method,
+          path: url.pathname,
+          status,
+          contentType: answer.headers["content-type"] ?? null,
+          body: answerBody.toString("utf8"),
+        });
+        exchanges.push({
+          request: {
+            method,
+            path: url.pathname + url.search,
+            headers: flat(request.headers),
+            body: body.toString("utf8"),
+          },
+          response: { status, headers: flat(answer.headers), body: answerBody.toString("utf8") },
+        });
+      }
+      response.writeHead(answer.statusCode ?? 502, answer.rawHeaders).end(answerBody);
+    } catch (error) {
+      if (!response.headersSent) response.writeHead(502, { "Content-Type": "text/plain" });
+      response.end(`recording proxy: ${(error as Error).message}`);
     }
-    response.writeHead(answer.statusCode ?? 502, answer.rawHeaders).end(answerBody);
   });
-  server.listen(0, "127.0.0.1");
+  server.listen(port, "127.0.0.1");
   await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
+  const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     answers,
+    exchanges,
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();

@@ -1,6 +1,12 @@
 export interface RateLimit {
+  /** Requests per window to one endpoint, whoever sends them (the org-wide bucket). */
   limit: number;
   windowSeconds: number;
+  /**
+   * The share of `limit` one API token may use: Okta's default is 50% ("Token and OAuth 2.0 app rate
+   * limits", developer.okta.com/docs/reference/rl2-token-oauth). At least one request per window.
+   */
+  tokenPercent?: number;
 }
 
 /**
@@ -18,6 +24,25 @@ export interface EmulatorSettings {
   mfaRequiredOnAuthn: boolean;
   /** The next `count` API requests answer `status`: an outage, to test callers' error handling. */
   failNext: { status: number; count: number } | null;
+  /**
+   * API requests the org processes at once; one more answers 429 E0000047 with the concurrency
+   * values in X-Rate-Limit-*. null: no limit (Okta's default is 75; "Concurrency limits",
+   * developer.okta.com/docs/reference/rl2-concurrency).
+   */
+  concurrencyLimit: number | null;
+  /** Every API answer waits this long: Okta's own latency, so that requests overlap as they do in production. */
+  latencyMs: number;
+  /**
+   * The password policy's "Show lockout failures": authn answers a locked user LOCKED_OUT instead
+   * of E0000004 (off by default, as in Okta).
+   */
+  showLockoutFailures: boolean;
+  /**
+   * An enrolment policy that requires a factor at authn: after the right password, a user without
+   * the email factor active is asked to enrol it, one with it active to enrol Google Authenticator
+   * (MFA_ENROLL, with no sessionToken).
+   */
+  mfaEnrollOnAuthn: boolean;
 }
 
 export type SettingsPatch = Partial<EmulatorSettings>;
@@ -27,7 +52,23 @@ export const defaultSettings = (engine: Engine = "identity"): EmulatorSettings =
   rateLimit: null,
   mfaRequiredOnAuthn: false,
   failNext: null,
+  concurrencyLimit: null,
+  latencyMs: 0,
+  showLockoutFailures: false,
+  mfaEnrollOnAuthn: false,
 });
+
+const BOOLEAN_SETTINGS = ["mfaRequiredOnAuthn", "showLockoutFailures", "mfaEnrollOnAuthn"] as const;
+const SETTINGS: readonly string[] = [
+  "engine",
+  "rateLimit",
+  "failNext",
+  "concurrencyLimit",
+  "latencyMs",
+  ...BOOLEAN_SETTINGS,
+];
+/** Far above any latency Okta shows; keeps a typo from hanging a test suite. */
+const MAX_LATENCY_MS = 10_000;
 
 const isPositiveInteger = (value: unknown): value is number =>
   Number.isInteger(value) && (value as number) > 0;
@@ -39,22 +80,43 @@ export function parseSettingsPatch(value: unknown): SettingsPatch {
   }
   const patch = value as Record<string, unknown>;
   for (const key of Object.keys(patch)) {
-    if (!["engine", "rateLimit", "mfaRequiredOnAuthn", "failNext"].includes(key))
-      throw new Error(`unknown setting ${key}`);
+    if (!SETTINGS.includes(key)) throw new Error(`unknown setting ${key}`);
   }
   if (patch.engine !== undefined && !ENGINES.includes(patch.engine as Engine)) {
     throw new Error(`engine must be one of ${ENGINES.join(", ")}`);
   }
-  const { rateLimit, mfaRequiredOnAuthn, failNext } = patch as Record<string, Record<string, unknown> | null>;
+  const { rateLimit, failNext } = patch as Record<string, Record<string, unknown> | null>;
   if (
     rateLimit !== undefined &&
     rateLimit !== null &&
-    !(isPositiveInteger(rateLimit.limit) && isPositiveInteger(rateLimit.windowSeconds))
+    !(
+      isPositiveInteger(rateLimit.limit) &&
+      isPositiveInteger(rateLimit.windowSeconds) &&
+      (rateLimit.tokenPercent === undefined ||
+        (isPositiveInteger(rateLimit.tokenPercent) && rateLimit.tokenPercent <= 100))
+    )
   ) {
-    throw new Error("rateLimit must be null or { limit, windowSeconds }, positive integers");
+    throw new Error(
+      "rateLimit must be null or { limit, windowSeconds, tokenPercent? }, positive integers (tokenPercent 1..100)",
+    );
   }
-  if (mfaRequiredOnAuthn !== undefined && typeof mfaRequiredOnAuthn !== "boolean") {
-    throw new Error("mfaRequiredOnAuthn must be a boolean");
+  for (const key of BOOLEAN_SETTINGS) {
+    if (patch[key] !== undefined && typeof patch[key] !== "boolean")
+      throw new Error(`${key} must be a boolean`);
+  }
+  if (
+    patch.concurrencyLimit !== undefined &&
+    patch.concurrencyLimit !== null &&
+    !isPositiveInteger(patch.concurrencyLimit)
+  ) {
+    throw new Error("concurrencyLimit must be null or a positive integer");
+  }
+  const latency = patch.latencyMs;
+  if (
+    latency !== undefined &&
+    !(Number.isInteger(latency) && (latency as number) >= 0 && (latency as number) <= MAX_LATENCY_MS)
+  ) {
+    throw new Error(`latencyMs must be an integer from 0 to ${MAX_LATENCY_MS}`);
   }
   if (
     failNext !== undefined &&

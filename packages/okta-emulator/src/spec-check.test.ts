@@ -92,6 +92,93 @@ describe("SpecChecker", () => {
     expect(checker.problems(withField(error, ["stack"], "at ..."))).not.toEqual([]);
   });
 
+  it("refuses {} as a User, a Session, a factor: the fields the provider reads are required", () => {
+    for (const name of ["user", "session", "factor"] as const) {
+      const empty = { ...(answers[name] as RecordedAnswer), body: "{}" };
+      expect(checker.problems(empty).join("\n")).toMatch(/must have required property 'id'/);
+    }
+    const list = { ...(answers.factor as RecordedAnswer), method: "GET", body: "[{}]" };
+    expect(checker.problems(list)).not.toEqual([]);
+  });
+
+  it("refuses a missing status, a field of the wrong type and a field Okta does not send", () => {
+    const user = answers.user as RecordedAnswer;
+    const session = answers.session as RecordedAnswer;
+    const factor = answers.factor as RecordedAnswer;
+    for (const [answer, path] of [
+      [user, ["status"]],
+      [user, ["profile", "login"]],
+      [user, ["lastLogin"]],
+      [user, ["credentials", "provider"]],
+      [session, ["status"]],
+      [session, ["mfaActive"]],
+      [session, ["idp", "id"]],
+      [factor, ["status"]],
+      [factor, ["profile", "email"]],
+    ] as const) {
+      expect(checker.problems(withField(answer, [...path], undefined)), path.join(".")).not.toEqual([]);
+    }
+    expect(checker.problems(withField(session, ["mfaActive"], "yes"))).not.toEqual([]);
+    expect(checker.problems(withField(session, ["amr"], "pwd"))).not.toEqual([]);
+    expect(checker.problems(withField(user, ["type", "id"], 7))).not.toEqual([]);
+    expect(checker.problems(withField(user, ["state"], "ACTIVE"))).not.toEqual([]);
+    expect(checker.problems(withField(session, ["mfa_active"], true))).not.toEqual([]);
+    expect(checker.problems(withField(factor, ["factorStatus"], "ACTIVE"))).not.toEqual([]);
+  });
+
+  it("requires factorResult in a factor verify's answer and the pipeline in the org's metadata", () => {
+    const verify = {
+      method: "POST",
+      path: "/api/v1/users/00u1/factors/emf1/verify",
+      status: 200,
+      contentType: "application/json",
+    };
+    expect(checker.problems({ ...verify, body: '{"factorResult":"CHALLENGE"}' })).toEqual([]);
+    expect(checker.problems({ ...verify, body: "{}" })).not.toEqual([]);
+    expect(checker.problems({ ...verify, body: '{"factorResult":"OK"}' })).not.toEqual([]);
+    const metadata = { ...verify, method: "GET", path: "/.well-known/okta-organization" };
+    expect(checker.problems({ ...metadata, body: '{"id":"00o1","pipeline":"idx"}' })).toEqual([]);
+    expect(checker.problems({ ...metadata, body: '{"id":"00o1"}' })).not.toEqual([]);
+  });
+
+  it("knows every authn status the emulator and the provider handle, each with its own fields", () => {
+    const authn = (body: object): RecordedAnswer => ({
+      ...(answers.authn as RecordedAnswer),
+      body: JSON.stringify(body),
+    });
+    const user = { id: "00u1", profile: { login: "a@example.com", firstName: "A", lastName: "L" } };
+    const state = { stateToken: "00s1", expiresAt: "2026-12-01T00:00:00.000Z" };
+    const email = { factorType: "email", provider: "OKTA" };
+    const next = { next: { name: "changePassword", href: "https://example.okta.com/api/v1/authn/x" } };
+    const good = [
+      { status: "LOCKED_OUT" },
+      { ...state, status: "PASSWORD_EXPIRED", _embedded: { user }, _links: next },
+      { ...state, status: "MFA_REQUIRED", _embedded: { user, factors: [{ ...email, id: "emf1" }] } },
+      { ...state, status: "MFA_CHALLENGE", _embedded: { user, factor: { ...email, id: "emf1" } } },
+      {
+        ...state,
+        status: "MFA_ENROLL",
+        _embedded: { user, factors: [{ ...email, status: "NOT_SETUP", enrollment: "REQUIRED" }] },
+      },
+    ];
+    for (const body of good) expect(checker.problems(authn(body)), body.status).toEqual([]);
+    const bad = [
+      {},
+      { status: "LOCKED_OUT", stateToken: "00s1" },
+      { status: "LOCKED_OUT", sessionToken: "20111" },
+      { ...state, status: "MFA_REQUIRED", sessionToken: "20111", _embedded: { user, factors: [] } },
+      { ...state, status: "MFA_REQUIRED", _embedded: { user, factors: [email] } },
+      { ...state, status: "PASSWORD_EXPIRED", _embedded: { user } },
+      { status: "PASSWORD_EXPIRED", _embedded: { user }, _links: next },
+      { ...state, status: "MFA_ENROLL", _embedded: { user, factors: [email] } },
+      { ...state, status: "MFA_ENROLL", _embedded: { user } },
+      { ...state, status: "MFA_ENROLL", _embedded: { factors: [] } },
+      { ...state, status: "MFA_ENROLL_ACTIVATE", _embedded: { user } },
+      { status: "RECOVERY" },
+    ];
+    for (const body of bad) expect(checker.problems(authn(body)), JSON.stringify(body)).not.toEqual([]);
+  });
+
   it("checks authn answers against Okta's documented transaction shapes", () => {
     const authn = answers.authn as RecordedAnswer;
     expect(checker.problems(withField(authn, ["sessionToken"], undefined))).not.toEqual([]);

@@ -35,10 +35,78 @@ function applyErrata(schemas: Record<string, Json>): void {
   for (const field of ["lastFactorVerification", "lastPasswordVerification"]) {
     (session[field] as Json).nullable = true;
   }
+  // Deprecated but still sent by Okta (Sessions API reference: "mfaActive ... deprecated"); the provider reads it.
+  session.mfaActive = { type: "boolean" };
   const href = { $ref: `${SCHEMA_REF}HrefObject` };
   (schemas.LinksResend?.properties as Record<string, Json>).resend = {
     anyOf: [href, { type: "array", items: href }],
   };
+}
+
+/**
+ * What the provider (packages/okta/src) reads of each answer, required here: management.yaml
+ * declares almost nothing required, so `{}` would pass as a User, a Session or a factor. Fields
+ * Okta sends as null when unset (a user's `lastLogin`, ...) are required too: Okta always sends
+ * them. `closed`: a field the schema does not declare is refused, so that a misspelt or invented
+ * field (`mfaActive` as a string, `state` for `status`) is caught.
+ */
+const PROVIDER_READS: Record<string, { required: string[]; closed?: boolean }> = {
+  User: {
+    required: [
+      "id",
+      "status",
+      "created",
+      "activated",
+      "statusChanged",
+      "lastLogin",
+      "lastUpdated",
+      "passwordChanged",
+      "type",
+      "profile",
+      "credentials",
+      "_links",
+    ],
+    closed: true,
+  },
+  UserProfile: { required: ["firstName", "lastName", "email", "login"] },
+  UserCredentials: { required: ["provider"] },
+  AuthenticationProvider: { required: ["type", "name"] },
+  Session: {
+    required: [
+      "id",
+      "userId",
+      "login",
+      "createdAt",
+      "expiresAt",
+      "status",
+      "lastPasswordVerification",
+      "lastFactorVerification",
+      "amr",
+      "idp",
+      "mfaActive",
+      "_links",
+    ],
+    closed: true,
+  },
+  SessionIdentityProvider: { required: ["id", "type"] },
+  UserFactor: {
+    required: ["id", "factorType", "provider", "status", "created", "lastUpdated", "profile", "_links"],
+    closed: true,
+  },
+  UserFactorEmailProfile: { required: ["email"] },
+  UserFactorVerifyResponse: { required: ["factorResult"] },
+  WellKnownOrgMetadata: { required: ["id", "pipeline"] },
+};
+
+function applyProviderReads(schemas: Record<string, Json>): void {
+  for (const [name, { required, closed }] of Object.entries(PROVIDER_READS)) {
+    const schema = schemas[name] as Json;
+    schema.required = [...new Set([...((schema.required as string[]) ?? []), ...required])];
+    if (closed) schema.additionalProperties = false;
+  }
+  // The User's `type` names its user type by id (management.yaml: "it contains a single element, `id`").
+  const type = ((schemas.User as Json).properties as Record<string, Json>).type as Json;
+  type.required = ["id"];
 }
 
 /**
@@ -131,6 +199,7 @@ export class SpecChecker {
     };
     const original = spec.components.schemas;
     applyErrata(original);
+    applyProviderReads(original);
     const schemas = Object.fromEntries(
       Object.entries(original).map(([name, schema]) => [name, normalize(schema)]),
     );

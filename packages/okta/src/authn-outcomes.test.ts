@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { API_TOKEN, ada, failure, Harness, oktaFailure } from "./test-harness.js";
+import { API_TOKEN, ada, failure, grace, Harness, oktaFailure } from "./test-harness.js";
 
 let h: Harness;
 beforeEach(async () => {
@@ -43,6 +43,40 @@ describe("authn outcomes other than SUCCESS", () => {
     const locked = await failure(h.provider.checkPassword(ada.email, ada.password));
     expect(locked).toMatchObject({ status: 401, reason: "invalid_credentials" });
     expect(locked.okta?.errorCode).toBe("E0000004");
+  });
+
+  it("LOCKED_OUT, told by an org that shows lockout failures, answers as a wrong password too", async () => {
+    await h.activeUser();
+    h.emulator.configure({ showLockoutFailures: true });
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (attempt % 4 === 3) h.passResendInterval();
+      await failure(h.provider.checkPassword(ada.email, "Wrong-Password-1"));
+    }
+    h.passResendInterval();
+    const told = await fetch(`${h.emulator.url}/api/v1/authn`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ username: ada.email, password: ada.password }),
+    });
+    expect(await told.json()).toEqual({ status: "LOCKED_OUT" });
+    const locked = await failure(h.provider.checkPassword(ada.email, ada.password));
+    expect(locked).toMatchObject({ status: 401, reason: "invalid_credentials" });
+    expect(locked.okta?.errorCode).toBe("E0000004");
+  });
+
+  it("MFA_ENROLL: before the mailbox proof, login answers the user id only; after it, E0000079", async () => {
+    h.emulator.configure({ mfaEnrollOnAuthn: true });
+    const { userId } = await h.pendingUser();
+    expect(await h.provider.checkPassword(ada.email, ada.password)).toMatchObject({
+      userId,
+      mfaActive: false,
+      sessionToken: "",
+    });
+    await h.activeUser(grace);
+    const refused = await failure(h.provider.checkPassword(grace.email, grace.password));
+    expect(refused).toMatchObject({ status: 403 });
+    expect(refused.okta?.errorCode).toBe("E0000079");
+    expect(refused.okta?.errorCauses[0]?.errorSummary).toMatch(/MFA_ENROLL/);
   });
 
   it("Okta's limit of 4 authn requests per second per username answers 429 E0000047", async () => {

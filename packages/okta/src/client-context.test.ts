@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ada, Harness, oktaFailure, otherCode } from "./test-harness.js";
+import { ada, ENGINE, Harness, oktaFailure, otherCode } from "./test-harness.js";
 
 let h: Harness;
 beforeEach(async () => {
@@ -53,6 +53,17 @@ describe("the client's context, as Okta documents a server-side app forwards it"
     expect(await toldOn(FACTOR_VERIFY, () => h.provider.verifyEmailFactor(userId, code, caller))).toEqual([
       told,
     ]);
+  });
+
+  it("sends them with the mailbox proof of register and activate, a factor verify on Identity Engine", async () => {
+    const told = { forwardedFor: caller.clientIp, userAgent: caller.userAgent };
+    const seen = h.mailsTo(ada.email);
+    const { id } = await h.provider.createUser(ada);
+    const challenge = await toldOn(FACTOR_VERIFY, () => h.provider.enrollEmailFactor(id, caller));
+    const code = await h.nextCode(ada.email, seen);
+    const check = await toldOn(FACTOR_VERIFY, () => h.provider.activateEmailFactor(id, code, caller));
+    // A Classic org enrols and activates the factor instead: calls Okta documents no client context for.
+    expect([...challenge, ...check]).toEqual(ENGINE === "identity" ? [told, told] : []);
   });
 
   it("forwards only a well-formed IP, and without a caller tells Okta nothing of a client", async () => {

@@ -135,6 +135,16 @@ describe("Okta's rate limit", () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it("a call refused by Okta's concurrency limit is retried after the estimated reset, and succeeds", async () => {
+    const provider = h.newProvider({ requestTimeoutMs: 5000 });
+    h.emulator.configure({ concurrencyLimit: 1, latencyMs: 300 });
+
+    await Promise.all([provider.ping(), provider.ping()]);
+
+    // Three requests: both calls, and the retry of the one refused while the other was in process.
+    expect(h.emulator.stats()["GET /api/v1/users/{id}"]).toBe(3);
+  });
+
   it("lets the SDK wait for the reset and retry when that fits in requestTimeoutMs", async () => {
     const provider = h.newProvider({ requestTimeoutMs: 5000 });
     h.emulator.configure({ rateLimit: { limit: 1, windowSeconds: 1 } });

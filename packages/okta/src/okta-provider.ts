@@ -223,7 +223,7 @@ class OktaProvider implements IdentityProvider {
    * user id alone cannot reset someone's second factor. An expired registration is deleted
    * (E0000007) before a code is mailed for it.
    */
-  async enrollEmailFactor(userId: string): Promise<OktaEmailFactor> {
+  async enrollEmailFactor(userId: string, caller: Caller = {}): Promise<OktaEmailFactor> {
     const { email } = (await this.getUser(userId)).profile;
     const factor = await this.emailFactorOf(userId);
     if (factor?.status === "PENDING_ACTIVATION") {
@@ -237,7 +237,9 @@ class OktaProvider implements IdentityProvider {
       return factor;
     }
     if (factor?.status === "ACTIVE" && !(await this.isProven(userId, factor))) {
-      await this.call(() => this.client.userFactorApi.verifyFactor({ userId, factorId: factor.id }));
+      await this.call(() =>
+        this.client.userFactorApi.verifyFactor({ userId, factorId: factor.id, ...clientContext(caller) }),
+      );
       return factor;
     }
     const enrolled = await this.call(() =>
@@ -250,12 +252,17 @@ class OktaProvider implements IdentityProvider {
   }
 
   /** Activates a pending factor, or checks the code of the challenge that proves an auto-enrolled one. */
-  async activateEmailFactor(userId: string, passCode: string): Promise<OktaEmailFactor> {
+  async activateEmailFactor(userId: string, passCode: string, caller: Caller = {}): Promise<OktaEmailFactor> {
     const factor = await this.emailFactorOf(userId);
     if (!factor) throw factorNotFound(userId);
     if (factor.status === "ACTIVE" && !(await this.isProven(userId, factor))) {
       const result = await this.call(() =>
-        this.client.userFactorApi.verifyFactor({ userId, factorId: factor.id, body: { passCode } }),
+        this.client.userFactorApi.verifyFactor({
+          userId,
+          factorId: factor.id,
+          body: { passCode },
+          ...clientContext(caller),
+        }),
       );
       if (!("factorResult" in result) || result.factorResult !== "SUCCESS") throw wrongPasscode();
     } else {

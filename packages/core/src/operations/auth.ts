@@ -11,7 +11,7 @@ export async function register(
   await ctx.limiter.hit("register", caller, accountOf(input.email));
   const user = await ctx.idp.createUser(input);
   try {
-    await ctx.idp.enrollEmailFactor(user.id);
+    await ctx.idp.enrollEmailFactor(user.id, caller);
   } catch (error) {
     await ctx.idp.deleteUser(user.id).catch(() => undefined);
     throw error;

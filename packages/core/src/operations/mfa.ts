@@ -11,8 +11,8 @@ export async function activate(
   caller: Caller = {},
 ): Promise<{ success: true }> {
   const counted = await countCodeCall(ctx, input, caller);
-  if (input.otp === undefined) await mailing(counted, ctx.idp.enrollEmailFactor(input.userId));
-  else await ctx.idp.activateEmailFactor(input.userId, input.otp);
+  if (input.otp === undefined) await mailing(counted, ctx.idp.enrollEmailFactor(input.userId, caller));
+  else await ctx.idp.activateEmailFactor(input.userId, input.otp, caller);
   return { success: true };
 }
 
