@@ -5,4 +5,5 @@ export {
   type ReceivedRequest,
   startOktaEmulator,
 } from "./emulator.js";
+export type { ServiceApp } from "./oauth.js";
 export type { Engine } from "./settings.js";

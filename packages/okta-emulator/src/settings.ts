@@ -1,3 +1,5 @@
+import type { ServiceApp } from "./oauth.js";
+
 export interface RateLimit {
   limit: number;
   windowSeconds: number;
@@ -18,6 +20,8 @@ export interface EmulatorSettings {
   mfaRequiredOnAuthn: boolean;
   /** The next `count` API requests answer `status`: an outage, to test callers' error handling. */
   failNext: { status: number; count: number } | null;
+  /** The OAuth 2.0 service apps registered in the org (see oauth.ts); none by default. */
+  serviceApps: ServiceApp[];
 }
 
 export type SettingsPatch = Partial<EmulatorSettings>;
@@ -27,6 +31,7 @@ export const defaultSettings = (engine: Engine = "identity"): EmulatorSettings =
   rateLimit: null,
   mfaRequiredOnAuthn: false,
   failNext: null,
+  serviceApps: [],
 });
 
 const isPositiveInteger = (value: unknown): value is number =>
@@ -39,7 +44,7 @@ export function parseSettingsPatch(value: unknown): SettingsPatch {
   }
   const patch = value as Record<string, unknown>;
   for (const key of Object.keys(patch)) {
-    if (!["engine", "rateLimit", "mfaRequiredOnAuthn", "failNext"].includes(key))
+    if (!["engine", "rateLimit", "mfaRequiredOnAuthn", "failNext", "serviceApps"].includes(key))
       throw new Error(`unknown setting ${key}`);
   }
   if (patch.engine !== undefined && !ENGINES.includes(patch.engine as Engine)) {
@@ -68,5 +73,27 @@ export function parseSettingsPatch(value: unknown): SettingsPatch {
   ) {
     throw new Error("failNext must be null or { status: 400..599, count: a positive integer }");
   }
+  if (patch.serviceApps !== undefined) checkServiceApps(patch.serviceApps);
   return patch as SettingsPatch;
+}
+
+/** Each app: a client id, a public JWK (RSA or EC, no private part), granted scopes, dpop a boolean. */
+function checkServiceApps(value: unknown): void {
+  const problem =
+    "serviceApps must be a list of { clientId, publicKey: a public RSA or EC JWK, scopes: [string], dpop: boolean }";
+  if (!Array.isArray(value)) throw new Error(problem);
+  for (const app of value as Record<string, unknown>[]) {
+    const key = app?.publicKey as Record<string, unknown> | undefined;
+    const valid =
+      typeof app?.clientId === "string" &&
+      app.clientId !== "" &&
+      typeof key === "object" &&
+      key !== null &&
+      (key.kty === "RSA" || key.kty === "EC") &&
+      key.d === undefined &&
+      Array.isArray(app.scopes) &&
+      app.scopes.every((scope) => typeof scope === "string") &&
+      typeof app.dpop === "boolean";
+    if (!valid) throw new Error(problem);
+  }
 }
