@@ -16,17 +16,23 @@ import {
   unknownSession,
 } from "@authsvc/core";
 import { Client, type User, type UserFactor } from "@okta/okta-sdk-nodejs";
+import type { ServiceAppCredential } from "./credential.js";
 import { MailboxProofs } from "./mailbox-proofs.js";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
 import { type AuthnAnswer, mfaEnrollAtAuthn, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
 import { TimeBoundRequestExecutor } from "./request-executor.js";
+import { ServiceAppTokens } from "./service-app.js";
 
 export interface OktaProviderOptions {
   /** The org's URL, e.g. https://example.okta.com. */
   orgUrl: string;
-  /** An Okta API token (sent as `SSWS <token>`). */
-  apiToken: string;
+  /**
+   * The credential, exactly one of: an Okta API token (sent as `SSWS <token>`), or an OAuth 2.0
+   * service app (scoped access tokens; see ServiceAppTokens for which calls carry one).
+   */
+  apiToken?: string;
+  serviceApp?: ServiceAppCredential;
   /** Longest wait for one call to Okta, its 429 retries included; then SERVICE_UNAVAILABLE. */
   requestTimeoutMs?: number;
   /** Retries of a 429, each after Okta's X-Rate-Limit-Reset (the SDK's default: 2). */
@@ -65,17 +71,26 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // 0 would mean "no timeout" to the SDK, and every call failing at once to this provider's own bound.
   if (!(requestTimeoutMs > 0)) throw new Error("requestTimeoutMs must be a positive number of milliseconds");
+  if ((options.apiToken === undefined) === (options.serviceApp === undefined)) {
+    throw new Error("give exactly one Okta credential: apiToken or serviceApp");
+  }
+  const serviceApp = options.serviceApp && new ServiceAppTokens(orgUrl, options.serviceApp, requestTimeoutMs);
   const client = new Client({
     orgUrl,
-    token: options.apiToken,
+    // The SDK wants a token even when the executor authorizes each call (see below).
+    token: options.apiToken ?? "service-app",
     // The SDK's default cache serves GETs by URL: a revoked session would still read as live.
     cacheMiddleware: null,
     // The SDK's default executor has no timeout: it would wait forever on a silent server.
     requestExecutor: new TimeBoundRequestExecutor({
       requestTimeout: requestTimeoutMs,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      serviceApp,
     }),
   });
+  // With a service app, no call carries the SDK's SSWS header: the executor adds an access token
+  // to the calls that take one, and leaves the public ones (authn, session create) without.
+  if (serviceApp) delete client.http.defaultHeaders.Authorization;
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
   const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
   const proofs = new MailboxProofs(options.store ?? new MemoryStore(), pendingUserTtlMs);
