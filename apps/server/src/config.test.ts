@@ -125,6 +125,7 @@ describe("loadConfig", () => {
       expect(loadConfig({ ...OKTA, OKTA_API_TOKEN: "00token" }).okta).toEqual({
         orgUrl: "https://example.okta.com",
         apiToken: "00token",
+        groupIds: [],
       });
       const oneLinePem = serviceAppKeys.pem.trim().replaceAll("\n", "\\n");
       for (const key of [serviceAppKeys.pem, oneLinePem, serviceAppKeys.jwk, serviceAppKeys.file]) {
@@ -140,6 +141,15 @@ describe("loadConfig", () => {
         );
         expect(config.okta?.apiToken).toBeUndefined();
       }
+    });
+
+    it("creates users in OKTA_GROUP_IDS' groups", () => {
+      const config = loadConfig({
+        ...OKTA,
+        OKTA_API_TOKEN: "00token",
+        OKTA_GROUP_IDS: "00gAuthSvcUsers00001, 00gAuthSvcUsers00002",
+      });
+      expect(config.okta?.groupIds).toEqual(["00gAuthSvcUsers00001", "00gAuthSvcUsers00002"]);
     });
 
     it("asks for the provider's least scopes unless OKTA_SCOPES says otherwise", () => {
@@ -191,6 +201,11 @@ describe("loadConfig", () => {
         "a public key",
         { ...OKTA, OKTA_CLIENT_ID: "0oaApp", OKTA_PRIVATE_KEY: serviceAppKeys.publicPem },
         "OKTA_PRIVATE_KEY is not a private key in PEM or JWK form",
+      ],
+      [
+        "a group name for a group id",
+        { ...OKTA, OKTA_API_TOKEN: "00token", OKTA_GROUP_IDS: "Everyone" },
+        "OKTA_GROUP_IDS must list Okta group ids",
       ],
       [
         "scopes that are not Okta's",

@@ -167,6 +167,19 @@ const environment = z
     OKTA_PRIVATE_KEY: oktaPrivateKey,
     OKTA_KEY_ID: z.string().min(1).optional(),
     OKTA_SCOPES: scopes,
+    OKTA_GROUP_IDS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const ids = (value ?? "")
+          .split(",")
+          .map((id) => id.trim())
+          .filter(Boolean);
+        if (!ids.every((id) => /^00g\w{17}$/.test(id))) {
+          ctx.addIssue({ code: "custom", message: "must list Okta group ids (00g…), comma-separated" });
+        }
+        return ids;
+      }),
     DATABASE_URL: z.string().min(1).optional(),
     REDIS_URL: z
       .string()
@@ -296,7 +309,9 @@ export interface Config {
   dataDir: string;
   idp: Environment["IDP"];
   /** Set when `idp` is "okta", with exactly one credential: an API token or an OAuth 2.0 service app. */
-  okta: { orgUrl: string; apiToken?: string; serviceApp?: ServiceAppCredential } | undefined;
+  okta:
+    | { orgUrl: string; apiToken?: string; serviceApp?: ServiceAppCredential; groupIds: string[] }
+    | undefined;
   /** The embedded directory's SQLite file, unless `postgresUrl` is set. */
   databaseFile: string;
   postgresUrl: string | undefined;
@@ -408,7 +423,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function oktaConfig(env: Environment, orgUrl: string): NonNullable<Config["okta"]> {
-  const base = { orgUrl: orgUrl.replace(/\/$/, "") };
+  const base = { orgUrl: orgUrl.replace(/\/$/, ""), groupIds: env.OKTA_GROUP_IDS };
   if (env.OKTA_API_TOKEN) return { ...base, apiToken: env.OKTA_API_TOKEN };
   return {
     ...base,

@@ -33,6 +33,11 @@ export interface OktaProviderOptions {
    */
   apiToken?: string;
   serviceApp?: ServiceAppCredential;
+  /**
+   * Groups every new user is created in (createUser's `groupIds`): what lets an admin whose role is
+   * scoped to these groups (Group Administrator) create users and manage them afterwards.
+   */
+  groupIds?: readonly string[];
   /** Longest wait for one call to Okta, its 429 retries included; then SERVICE_UNAVAILABLE. */
   requestTimeoutMs?: number;
   /** Retries of a 429, each after Okta's X-Rate-Limit-Reset (the SDK's default: 2). */
@@ -94,7 +99,9 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
   const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
   const proofs = new MailboxProofs(options.store ?? new MemoryStore(), pendingUserTtlMs);
-  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs, proofs);
+  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs, proofs, [
+    ...(options.groupIds ?? []),
+  ]);
 }
 
 class OktaProvider implements IdentityProvider {
@@ -115,6 +122,7 @@ class OktaProvider implements IdentityProvider {
     cacheMs: number,
     private readonly pendingUserTtlMs: number,
     private readonly proofs: MailboxProofs,
+    private readonly groupIds: string[],
   ) {
     this.users = new TtlCache(cacheMs);
     this.provenEmailFactors = new TtlCache(cacheMs);
@@ -146,6 +154,7 @@ class OktaProvider implements IdentityProvider {
             login: user.email,
           },
           credentials: { password: { value: user.password } },
+          ...(this.groupIds.length > 0 ? { groupIds: this.groupIds } : {}),
         },
         activate: true,
       }),
