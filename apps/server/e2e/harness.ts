@@ -48,7 +48,7 @@ export function isOkta(provider: Provider): boolean {
 export const OKTA_TEST_TOKEN = "e2e-okta-api-token-0123456789";
 /** The OAuth service app of `okta-identity-oauth`: its client id and key pair (the private half as PEM). */
 export const OKTA_TEST_CLIENT_ID = "0oaE2eServiceApp";
-const serviceAppKey = (() => {
+export const serviceAppKey = (() => {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return {
     privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
