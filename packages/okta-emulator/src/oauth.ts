@@ -36,6 +36,7 @@ export const TOKEN_PATH = "/oauth2/v1/token";
  */
 export const SCOPE_OF_ROUTE: Record<string, string> = {
   "POST /api/v1/users": "okta.users.manage",
+  "GET /api/v1/users": "okta.users.read",
   "GET /api/v1/users/{id}": "okta.users.read",
   "GET /api/v1/users/{id}/groups": "okta.users.read",
   "DELETE /api/v1/users/{id}": "okta.users.manage",

@@ -82,6 +82,17 @@ export const userRoutes: Route[] = [
   },
   {
     method: "GET",
+    path: "/api/v1/users",
+    // listUsers with `limit` only (no search or paging): what a health check asks.
+    handle(context, { query }) {
+      const limit = Number(query.get("limit") ?? 200);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw validationFailed("limit", "limit: Must be a positive number");
+      return ok([...context.org.users.values()].slice(0, limit).map((user) => toUser(user, context.url)));
+    },
+  },
+  {
+    method: "GET",
     path: "/api/v1/users/{id}/groups",
     // listUserGroups; only the groups given on create, each as a bare OKTA_GROUP named by its id.
     handle(context, { params }) {

@@ -99,9 +99,16 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
   const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
   const proofs = new MailboxProofs(options.store ?? new MemoryStore(), pendingUserTtlMs);
-  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs, proofs, [
-    ...(options.groupIds ?? []),
-  ]);
+  return new OktaProvider(
+    client,
+    orgUrl,
+    requestTimeoutMs,
+    cacheMs,
+    pendingUserTtlMs,
+    proofs,
+    [...(options.groupIds ?? [])],
+    serviceApp !== undefined,
+  );
 }
 
 class OktaProvider implements IdentityProvider {
@@ -123,6 +130,8 @@ class OktaProvider implements IdentityProvider {
     private readonly pendingUserTtlMs: number,
     private readonly proofs: MailboxProofs,
     private readonly groupIds: string[],
+    /** Whether calls go with a service app's token (see ping). */
+    private readonly serviceApp: boolean,
   ) {
     this.users = new TtlCache(cacheMs);
     this.provenEmailFactors = new TtlCache(cacheMs);
@@ -317,9 +326,16 @@ class OktaProvider implements IdentityProvider {
 
   /**
    * GET /api/v1/users/me (the token's owner): the cheapest call that proves the org answers
-   * and accepts the token. Okta checks the token first, so even a 404 proves both.
+   * and accepts the token. Okta checks the token first, so even a 404 proves both. A service
+   * app's token has no user behind it (what Okta answers for `me` then is not documented), so
+   * with one, the first user of `GET /api/v1/users?limit=1` (listUsers, okta.users.read) is asked
+   * for: it proves the key, the token request and the read scope.
    */
   async ping(): Promise<void> {
+    if (this.serviceApp) {
+      await this.call(() => this.client.http.getJson(`${this.orgUrl}/api/v1/users?limit=1`));
+      return;
+    }
     try {
       await this.call(() => this.client.userApi.getUser({ userId: "me" }));
     } catch (error) {

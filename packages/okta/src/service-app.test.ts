@@ -78,7 +78,7 @@ describe("an OAuth 2.0 service app instead of an API token", () => {
     registerApp();
     const provider = oauthProvider({ privateKey: privateJwk, keyId: undefined });
 
-    await provider.ping();
+    expect(await h.callsOf(() => provider.ping())).toEqual({ [TOKEN_CALL]: 1, "GET /api/v1/users": 1 });
     expect((await provider.createUser(ada)).profile.email).toBe(ada.email);
   });
 

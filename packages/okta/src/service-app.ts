@@ -24,7 +24,10 @@ const UNAUTHENTICATED_UNDER_OAUTH = [
 
 /** A token is renewed this long before Okta's `expires_in` runs out, so no call carries a dying one. */
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
-/** The client assertion's life: Okta refuses one that expires more than an hour after it was made. */
+/**
+ * The client assertion's life: Okta refuses one that expires more than an hour after it was made
+ * (https://developer.okta.com/docs/reference/api/oidc/#jwt-with-private-key).
+ */
 const ASSERTION_LIFETIME_SECONDS = 300;
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** A token request may meet "DPoP required" and then "use this nonce": three tries cover both. */
