@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -9,7 +10,8 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { isAuthClientError } from "@authsvc/client";
 import { SmtpInbox } from "@authsvc/mail/testing";
-import { type ReceivedRequest, startOktaEmulator } from "@authsvc/okta-emulator";
+import { DEFAULT_SCOPES } from "@authsvc/okta/credential";
+import { type ReceivedRequest, type ServiceApp, startOktaEmulator } from "@authsvc/okta-emulator";
 import { expect } from "vitest";
 import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
@@ -17,14 +19,19 @@ import { type AuthServer, createServer } from "../src/server.js";
 /** A known secret, so that tests can forge tokens the way an attacker would try to. */
 export const TEST_JWT_SECRET = "e2e-secret-of-more-than-thirty-two-bytes";
 
-/** The embedded directory, or Okta (the emulator, over the official SDK) as an Identity Engine or a Classic org. */
-export type Provider = "embedded" | "okta-identity" | "okta-classic";
+/**
+ * The embedded directory, or Okta (the emulator, over the official SDK) as an Identity Engine or a
+ * Classic org with an API token, or as an Identity Engine org with an OAuth 2.0 service app that
+ * requires DPoP (as a new app does by default) instead of the token.
+ */
+export type Provider = "embedded" | "okta-identity" | "okta-classic" | "okta-identity-oauth";
 
 /**
- * The acceptance suites (REST and tRPC) run once per provider and Okta engine. The provider
- * finds the engine by itself, so what differs between the two Okta runs is Okta's side only.
+ * The acceptance suites (REST and tRPC) run once per provider, Okta engine and Okta credential. The
+ * provider finds the engine by itself, so what differs between the Okta runs is Okta's side and the
+ * credential only.
  */
-export const ALL_PROVIDERS: Provider[] = ["embedded", "okta-identity", "okta-classic"];
+export const ALL_PROVIDERS: Provider[] = ["embedded", "okta-identity", "okta-classic", "okta-identity-oauth"];
 
 /**
  * The other suites run on the embedded directory and an Identity Engine org (what a new org is):
@@ -39,6 +46,15 @@ export function isOkta(provider: Provider): boolean {
 
 /** Secrets the service is started with, so that tests can look for them where they must never be. */
 export const OKTA_TEST_TOKEN = "e2e-okta-api-token-0123456789";
+/** The OAuth service app of `okta-identity-oauth`: its client id and key pair (the private half as PEM). */
+export const OKTA_TEST_CLIENT_ID = "0oaE2eServiceApp";
+export const serviceAppKey = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicJwk: publicKey.export({ format: "jwk" }) as ServiceApp["publicKey"],
+  };
+})();
 export const SMTP_TEST_PASSWORD = "e2e-smtp-password-0123456789";
 
 /**
@@ -73,10 +89,21 @@ export async function startService(
 ): Promise<RunningService> {
   const dataDir = mkdtempSync(join(tmpdir(), "authsvc-e2e-"));
   const inbox = await SmtpInbox.start();
+  const oauth = provider === "okta-identity-oauth";
   const okta = isOkta(provider)
     ? await startOktaEmulator({
         engine: provider === "okta-classic" ? "classic" : "identity",
         apiToken: OKTA_TEST_TOKEN,
+        serviceApps: oauth
+          ? [
+              {
+                clientId: OKTA_TEST_CLIENT_ID,
+                publicKey: serviceAppKey.publicJwk,
+                scopes: [...DEFAULT_SCOPES],
+                dpop: true,
+              },
+            ]
+          : [],
         smtpUrl: inbox.url,
         otpTtlSeconds: Number(env.OTP_TTL_SECONDS ?? 300),
         resendIntervalSeconds: Number(env.OTP_RESEND_SECONDS ?? 0),
@@ -102,7 +129,9 @@ export async function startService(
     ...PER_IP_LIMITS_OFF,
     // CI runs the suites' tRPC tests a second time with every request through tRPC's own handler.
     ...(process.env.TRPC_FAST_PATH ? { TRPC_FAST_PATH: process.env.TRPC_FAST_PATH } : {}),
-    ...(okta ? { IDP: "okta", OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: OKTA_TEST_TOKEN } : {}),
+    ...(okta ? { IDP: "okta", OKTA_ORG_URL: okta.url } : {}),
+    ...(okta && !oauth ? { OKTA_API_TOKEN: OKTA_TEST_TOKEN } : {}),
+    ...(oauth ? { OKTA_CLIENT_ID: OKTA_TEST_CLIENT_ID, OKTA_PRIVATE_KEY: serviceAppKey.privatePem } : {}),
     ...env,
   });
   const service = await createServer(config, { logStream });

@@ -121,7 +121,12 @@ const SCENARIOS: Scenario[] = [
       status: 403,
       error: "OKTA_ERROR",
       errorCode: "E0000068",
-      reason: { embedded: "code_expired", "okta-identity": "invalid_code", "okta-classic": "invalid_code" },
+      reason: {
+        embedded: "code_expired",
+        "okta-identity": "invalid_code",
+        "okta-classic": "invalid_code",
+        "okta-identity-oauth": "invalid_code",
+      },
     },
     tight: true,
     async prepare(svc) {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -24,6 +24,21 @@ const caFiles = (() => {
   };
 })();
 const productionSecret = randomBytes(32).toString("base64");
+
+/** An OAuth service app's key: PEM, JWK and a file holding the PEM; and a public key, which is no credential. */
+const serviceAppKeys = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const file = join(mkdtempSync(join(tmpdir(), "config-key-")), "okta.pem");
+  writeFileSync(file, pem);
+  return {
+    pem,
+    jwk: JSON.stringify(privateKey.export({ format: "jwk" })),
+    file,
+    publicPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+})();
+const OKTA = { IDP: "okta", OKTA_ORG_URL: "https://example.okta.com" };
 
 describe("loadConfig", () => {
   it("runs on its defaults with nothing set", () => {
@@ -103,6 +118,121 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ IDP: "okta", OKTA_ORG_URL: "not a url", OKTA_API_TOKEN: "hunter2" })).toThrow(
       /^(?!.*hunter2)/s,
     );
+  });
+
+  describe("the Okta credential", () => {
+    it("takes an API token, or an OAuth service app whose key is PEM, PEM with \\n, JWK or a file", () => {
+      expect(loadConfig({ ...OKTA, OKTA_API_TOKEN: "00token" }).okta).toEqual({
+        orgUrl: "https://example.okta.com",
+        apiToken: "00token",
+        groupIds: [],
+      });
+      const oneLinePem = serviceAppKeys.pem.trim().replaceAll("\n", "\\n");
+      for (const key of [serviceAppKeys.pem, oneLinePem, serviceAppKeys.jwk, serviceAppKeys.file]) {
+        const config = loadConfig({
+          ...OKTA,
+          OKTA_CLIENT_ID: "0oaApp",
+          OKTA_PRIVATE_KEY: key,
+          OKTA_KEY_ID: "k1",
+        });
+        expect(config.okta?.serviceApp).toMatchObject({ clientId: "0oaApp", keyId: "k1" });
+        expect(config.okta?.serviceApp?.privateKey).toContain(
+          key === serviceAppKeys.jwk ? '"d":' : "PRIVATE KEY-----\n",
+        );
+        expect(config.okta?.apiToken).toBeUndefined();
+      }
+    });
+
+    it("creates users in OKTA_GROUP_IDS' groups", () => {
+      const config = loadConfig({
+        ...OKTA,
+        OKTA_API_TOKEN: "00token",
+        OKTA_GROUP_IDS: "00gAuthSvcUsers00001, 00gAuthSvcUsers00002",
+      });
+      expect(config.okta?.groupIds).toEqual(["00gAuthSvcUsers00001", "00gAuthSvcUsers00002"]);
+    });
+
+    it("asks for the provider's least scopes unless OKTA_SCOPES says otherwise", () => {
+      const app = { ...OKTA, OKTA_CLIENT_ID: "0oaApp", OKTA_PRIVATE_KEY: serviceAppKeys.pem };
+      expect(loadConfig(app).okta?.serviceApp?.scopes).toEqual([
+        "okta.users.read",
+        "okta.users.manage",
+        "okta.sessions.read",
+        "okta.sessions.manage",
+      ]);
+      expect(
+        loadConfig({ ...app, OKTA_SCOPES: "okta.users.manage, okta.sessions.manage" }).okta?.serviceApp
+          ?.scopes,
+      ).toEqual(["okta.users.manage", "okta.sessions.manage"]);
+    });
+
+    it.each([
+      [
+        "no credential",
+        { ...OKTA },
+        "OKTA_API_TOKEN or OKTA_CLIENT_ID with OKTA_PRIVATE_KEY is required when IDP=okta",
+      ],
+      [
+        "both credentials",
+        {
+          ...OKTA,
+          OKTA_API_TOKEN: "00token",
+          OKTA_CLIENT_ID: "0oaApp",
+          OKTA_PRIVATE_KEY: serviceAppKeys.pem,
+        },
+        "OKTA_API_TOKEN and OKTA_CLIENT_ID/OKTA_PRIVATE_KEY are both set: configure one credential",
+      ],
+      [
+        "a client id alone",
+        { ...OKTA, OKTA_CLIENT_ID: "0oaApp" },
+        "OKTA_PRIVATE_KEY is required with OKTA_CLIENT_ID",
+      ],
+      [
+        "a key alone",
+        { ...OKTA, OKTA_PRIVATE_KEY: serviceAppKeys.pem },
+        "OKTA_CLIENT_ID is required with OKTA_PRIVATE_KEY",
+      ],
+      [
+        "a key file that is not there",
+        { ...OKTA, OKTA_CLIENT_ID: "0oaApp", OKTA_PRIVATE_KEY: "/no/such/okta-key.pem" },
+        "OKTA_PRIVATE_KEY is neither a PEM or JWK key nor a file that can be read",
+      ],
+      [
+        "a public key",
+        { ...OKTA, OKTA_CLIENT_ID: "0oaApp", OKTA_PRIVATE_KEY: serviceAppKeys.publicPem },
+        "OKTA_PRIVATE_KEY is not a private key in PEM or JWK form",
+      ],
+      [
+        "a group name for a group id",
+        { ...OKTA, OKTA_API_TOKEN: "00token", OKTA_GROUP_IDS: "Everyone" },
+        "OKTA_GROUP_IDS must list Okta group ids",
+      ],
+      [
+        "scopes that are not Okta's",
+        { ...OKTA, OKTA_CLIENT_ID: "0oaApp", OKTA_PRIVATE_KEY: serviceAppKeys.pem, OKTA_SCOPES: "users" },
+        "OKTA_SCOPES must list Okta API scopes",
+      ],
+    ])("refuses %s with one clear line", (_, env, expected) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${expected}[^\\n]*$`));
+    });
+
+    it("says every problem, one line each, and never the key", () => {
+      const key = serviceAppKeys.publicPem;
+      const lines = (() => {
+        try {
+          loadConfig({ IDP: "okta", OKTA_CLIENT_ID: "0oaApp", OKTA_PRIVATE_KEY: key, PORT: "eighty" });
+        } catch (error) {
+          return (error as Error).message.split("\n");
+        }
+        return [];
+      })();
+      expect(lines).toEqual([
+        expect.stringMatching(/^Invalid configuration: PORT /),
+        "Invalid configuration: OKTA_PRIVATE_KEY is not a private key in PEM or JWK form",
+      ]);
+      expect(lines.join("\n")).not.toContain(key.split("\n")[1]);
+    });
   });
 
   it("takes a random JWT_SECRET in production", () => {

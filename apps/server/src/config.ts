@@ -11,6 +11,7 @@ import {
   type StepUpRule,
 } from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
+import { DEFAULT_SCOPES, readPrivateKey, type ServiceAppCredential } from "@authsvc/okta/credential";
 import { z } from "zod";
 import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
 
@@ -96,6 +97,49 @@ const pemCertificates = z
     }
     return pem;
   });
+/**
+ * OKTA_PRIVATE_KEY: the key itself (PEM, or a JWK in JSON), or the path of a file holding it. An
+ * inline PEM may have its line breaks written as `\n`, as many secret stores keep one-line values.
+ * The issue never repeats the value or the path.
+ */
+const oktaPrivateKey = z
+  .string()
+  .min(1)
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const inline = /^\s*(-----BEGIN|\{)/.test(value);
+    let key = value;
+    if (inline) {
+      if (!value.includes("\n")) key = value.replaceAll("\\n", "\n");
+    } else {
+      try {
+        key = readFileSync(value, "utf8");
+      } catch {
+        ctx.addIssue({ code: "custom", message: "is neither a PEM or JWK key nor a file that can be read" });
+        return z.NEVER;
+      }
+    }
+    try {
+      readPrivateKey(key);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+    return key;
+  });
+/** OKTA_SCOPES: Okta API scopes separated by spaces or commas. */
+const scopes = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return DEFAULT_SCOPES;
+    const list = value.split(/[\s,]+/).filter(Boolean);
+    if (list.length === 0 || !list.every((scope) => /^okta\.\w+\.\w+$/.test(scope))) {
+      ctx.addIssue({ code: "custom", message: "must list Okta API scopes such as okta.users.manage" });
+    }
+    return list;
+  });
 /** apps/web's build, from this file in src/ (tests) or dist/ alike. */
 const WEB_APP_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 /** Development's default: any page served from this machine. */
@@ -119,6 +163,23 @@ const environment = z
     IDP: z.enum(["local", "okta"]).default("local"),
     OKTA_ORG_URL: z.url().optional(),
     OKTA_API_TOKEN: z.string().min(1).optional(),
+    OKTA_CLIENT_ID: z.string().min(1).optional(),
+    OKTA_PRIVATE_KEY: oktaPrivateKey,
+    OKTA_KEY_ID: z.string().min(1).optional(),
+    OKTA_SCOPES: scopes,
+    OKTA_GROUP_IDS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const ids = (value ?? "")
+          .split(",")
+          .map((id) => id.trim())
+          .filter(Boolean);
+        if (!ids.every((id) => /^00g\w{17}$/.test(id))) {
+          ctx.addIssue({ code: "custom", message: "must list Okta group ids (00g…), comma-separated" });
+        }
+        return ids;
+      }),
     DATABASE_URL: z.string().min(1).optional(),
     REDIS_URL: z
       .string()
@@ -171,8 +232,21 @@ const environment = z
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
-      for (const name of ["OKTA_ORG_URL", "OKTA_API_TOKEN"] as const) {
-        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when IDP=okta" });
+      const issue = (name: string, message: string) =>
+        ctx.addIssue({ code: "custom", path: [name], message });
+      if (!env.OKTA_ORG_URL) issue("OKTA_ORG_URL", "is required when IDP=okta");
+      const serviceApp = env.OKTA_CLIENT_ID !== undefined || env.OKTA_PRIVATE_KEY !== undefined;
+      if (env.OKTA_API_TOKEN && serviceApp) {
+        issue(
+          "OKTA_API_TOKEN",
+          "and OKTA_CLIENT_ID/OKTA_PRIVATE_KEY are both set: configure one credential, an API token or an OAuth 2.0 service app",
+        );
+      } else if (!env.OKTA_API_TOKEN && !serviceApp) {
+        issue("OKTA_API_TOKEN", "or OKTA_CLIENT_ID with OKTA_PRIVATE_KEY is required when IDP=okta");
+      } else if (serviceApp && !env.OKTA_CLIENT_ID) {
+        issue("OKTA_CLIENT_ID", "is required with OKTA_PRIVATE_KEY");
+      } else if (serviceApp && !env.OKTA_PRIVATE_KEY) {
+        issue("OKTA_PRIVATE_KEY", "is required with OKTA_CLIENT_ID");
       }
     }
     if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
@@ -234,8 +308,10 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   idp: Environment["IDP"];
-  /** Set when `idp` is "okta". */
-  okta: { orgUrl: string; apiToken: string } | undefined;
+  /** Set when `idp` is "okta", with exactly one credential: an API token or an OAuth 2.0 service app. */
+  okta:
+    | { orgUrl: string; apiToken?: string; serviceApp?: ServiceAppCredential; groupIds: string[] }
+    | undefined;
   /** The embedded directory's SQLite file, unless `postgresUrl` is set. */
   databaseFile: string;
   postgresUrl: string | undefined;
@@ -277,13 +353,17 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Reads the configuration; a wrong value throws a ConfigError naming the variable, never its value. */
+/**
+ * Reads the configuration; wrong values throw a ConfigError with one line per problem, each naming
+ * the variable, never its value.
+ */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environment.safeParse(source);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new ConfigError(
-      `Invalid configuration: ${issue?.path.join(".") ?? "?"} ${issue?.message ?? ""}`.trim(),
+      parsed.error.issues
+        .map((issue) => `Invalid configuration: ${issue.path.join(".") || "?"} ${issue.message}`.trim())
+        .join("\n"),
     );
   }
   const env = parsed.data;
@@ -301,10 +381,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
     dataDir,
     idp: env.IDP,
-    okta:
-      env.IDP === "okta" && env.OKTA_ORG_URL && env.OKTA_API_TOKEN
-        ? { orgUrl: env.OKTA_ORG_URL.replace(/\/$/, ""), apiToken: env.OKTA_API_TOKEN }
-        : undefined,
+    okta: env.IDP === "okta" && env.OKTA_ORG_URL ? oktaConfig(env, env.OKTA_ORG_URL) : undefined,
     databaseFile:
       env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)
         ? sqlitePath(env.DATABASE_URL)
@@ -342,6 +419,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     lockoutSeconds: env.PASSWORD_LOCKOUT_SECONDS,
+  };
+}
+
+function oktaConfig(env: Environment, orgUrl: string): NonNullable<Config["okta"]> {
+  const base = { orgUrl: orgUrl.replace(/\/$/, ""), groupIds: env.OKTA_GROUP_IDS };
+  if (env.OKTA_API_TOKEN) return { ...base, apiToken: env.OKTA_API_TOKEN };
+  return {
+    ...base,
+    serviceApp: {
+      clientId: env.OKTA_CLIENT_ID as string,
+      privateKey: env.OKTA_PRIVATE_KEY as string,
+      ...(env.OKTA_KEY_ID ? { keyId: env.OKTA_KEY_ID } : {}),
+      scopes: env.OKTA_SCOPES,
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type { Context } from "./context.js";
 import { parseBody, readBody, send } from "./http.js";
 import { newRequestId } from "./ids.js";
 import { createMailer, type MailSent } from "./mail.js";
+import { OAuthServer, type ServiceApp, TOKEN_PATH } from "./oauth.js";
 import { oktaFailure, outage } from "./okta-errors.js";
 import { Org } from "./org.js";
 import { Concurrency, RateLimiter } from "./rate-limit.js";
@@ -35,6 +36,8 @@ export interface OktaEmulatorOptions {
   mailFrom?: string;
   /** The engine the org runs (`OKTA_ENGINE`): "identity" by default, as every new org is. */
   engine?: Engine;
+  /** OAuth 2.0 service apps registered at start (also settable by `configure`); none by default. */
+  serviceApps?: ServiceApp[];
 }
 
 /**
@@ -95,11 +98,20 @@ export async function startEmulator(
       serviceName: "Okta",
     });
   let store = new MemoryStore();
-  const startSettings = () =>
-    defaultSettings(parseSettingsPatch({ engine: options.engine ?? "identity" }).engine);
+  const startSettings = () => {
+    const { engine, serviceApps } = parseSettingsPatch({
+      engine: options.engine ?? "identity",
+      serviceApps: options.serviceApps ?? [],
+    });
+    return { ...defaultSettings(engine), serviceApps: serviceApps ?? [] };
+  };
   const context: Context = { org: new Org(), codes: newCodes(store), settings: startSettings(), url: "" };
   const limiter = new RateLimiter();
   const concurrency = new Concurrency();
+  const oauth = new OAuthServer(
+    () => context.settings.serviceApps,
+    () => context.url,
+  );
   let counts = new Map<string, number>();
   let received: ReceivedRequest[] = [];
 
@@ -136,6 +148,7 @@ export async function startEmulator(
     context.codes = newCodes(store);
     context.settings = startSettings();
     limiter.clear();
+    oauth.clear();
     counts = new Map();
     received = [];
   }
@@ -163,7 +176,10 @@ export async function startEmulator(
         if (--failNext.count <= 0) context.settings.failNext = null;
         throw outage(failNext.status);
       }
-      if (!matched.route.public && request.headers.authorization !== `SSWS ${options.apiToken}`) {
+      const authorization = request.headers.authorization;
+      if (OAuthServer.isAccessToken(authorization)) {
+        await oauth.authorize(request.headers, request.method ?? "GET", url.pathname, key);
+      } else if (!matched.route.public && authorization !== `SSWS ${options.apiToken}`) {
         throw oktaFailure("E0000011");
       }
       if (rate.limited) throw oktaFailure("E0000047");
@@ -176,6 +192,7 @@ export async function startEmulator(
     } catch (error) {
       if (error instanceof AuthError && error.okta) {
         Object.assign(headers, (error as { rateLimitHeaders?: Record<string, string> }).rateLimitHeaders);
+        Object.assign(headers, (error as { challenge?: Record<string, string> }).challenge);
         send(response, error.status, error.okta, headers);
       } else {
         console.error("okta-emulator: unexpected failure", error);
@@ -184,6 +201,15 @@ export async function startEmulator(
     } finally {
       concurrency.leave();
     }
+  }
+
+  /** The org authorization server's token endpoint: OAuth's own error bodies, not Okta's E-codes. */
+  async function token(request: IncomingMessage, response: ServerResponse, raw: string) {
+    const key = `POST ${TOKEN_PATH}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    receive(request, key);
+    const answer = await oauth.token(request.headers, raw);
+    send(response, answer.status, answer.body, { "X-Okta-Request-Id": newRequestId(), ...answer.headers });
   }
 
   function control(request: IncomingMessage, response: ServerResponse, path: string, raw: string): void {
@@ -212,6 +238,7 @@ export async function startEmulator(
       .then((raw) => {
         const url = new URL(request.url ?? "/", context.url);
         if (url.pathname.startsWith("/__emulator/")) return control(request, response, url.pathname, raw);
+        if (url.pathname === TOKEN_PATH && request.method === "POST") return token(request, response, raw);
         return api(request, response, url, raw);
       })
       .catch(() => {

@@ -13,5 +13,6 @@ export {
   startReplayServer,
 } from "./recording.js";
 export { type Exchange, type RecordingProxy, startRecordingProxy } from "./recording-proxy.js";
+export type { ServiceApp } from "./oauth.js";
 export type { Engine } from "./settings.js";
 export { type RecordedAnswer, SpecChecker } from "./spec-check.js";

@@ -21,6 +21,8 @@ export interface StoredUser {
   passwordHash: string | undefined;
   /** Wrong passwords in a row, for the password policy's lockout. */
   failedPasswords: number;
+  /** The groups it was created in (createUser's `groupIds`); the emulator models no other group. */
+  groupIds: string[];
 }
 
 export interface StoredFactor {

@@ -1,3 +1,5 @@
+import type { ServiceApp } from "./oauth.js";
+
 export interface RateLimit {
   /** Requests per window to one endpoint, whoever sends them (the org-wide bucket). */
   limit: number;
@@ -43,6 +45,8 @@ export interface EmulatorSettings {
    * (MFA_ENROLL, with no sessionToken).
    */
   mfaEnrollOnAuthn: boolean;
+  /** The OAuth 2.0 service apps registered in the org (see oauth.ts); none by default. */
+  serviceApps: ServiceApp[];
 }
 
 export type SettingsPatch = Partial<EmulatorSettings>;
@@ -56,6 +60,7 @@ export const defaultSettings = (engine: Engine = "identity"): EmulatorSettings =
   latencyMs: 0,
   showLockoutFailures: false,
   mfaEnrollOnAuthn: false,
+  serviceApps: [],
 });
 
 const BOOLEAN_SETTINGS = ["mfaRequiredOnAuthn", "showLockoutFailures", "mfaEnrollOnAuthn"] as const;
@@ -65,6 +70,7 @@ const SETTINGS: readonly string[] = [
   "failNext",
   "concurrencyLimit",
   "latencyMs",
+  "serviceApps",
   ...BOOLEAN_SETTINGS,
 ];
 /** Far above any latency Okta shows; keeps a typo from hanging a test suite. */
@@ -130,5 +136,27 @@ export function parseSettingsPatch(value: unknown): SettingsPatch {
   ) {
     throw new Error("failNext must be null or { status: 400..599, count: a positive integer }");
   }
+  if (patch.serviceApps !== undefined) checkServiceApps(patch.serviceApps);
   return patch as SettingsPatch;
+}
+
+/** Each app: a client id, a public JWK (RSA or EC, no private part), granted scopes, dpop a boolean. */
+function checkServiceApps(value: unknown): void {
+  const problem =
+    "serviceApps must be a list of { clientId, publicKey: a public RSA or EC JWK, scopes: [string], dpop: boolean }";
+  if (!Array.isArray(value)) throw new Error(problem);
+  for (const app of value as Record<string, unknown>[]) {
+    const key = app?.publicKey as Record<string, unknown> | undefined;
+    const valid =
+      typeof app?.clientId === "string" &&
+      app.clientId !== "" &&
+      typeof key === "object" &&
+      key !== null &&
+      (key.kty === "RSA" || key.kty === "EC") &&
+      key.d === undefined &&
+      Array.isArray(app.scopes) &&
+      app.scopes.every((scope) => typeof scope === "string") &&
+      typeof app.dpop === "boolean";
+    if (!valid) throw new Error(problem);
+  }
 }

@@ -48,6 +48,23 @@ function userLinks(user: StoredUser, url: string): Record<string, Link> {
   };
 }
 
+/**
+ * A group as listUserGroups answers it (management.yaml's Group), for a group the emulator knows by
+ * id only: its times are those of the member's creation, when it joined.
+ */
+export function toGroup(id: string, joined: number, url: string) {
+  return {
+    id,
+    created: iso(joined),
+    lastUpdated: iso(joined),
+    lastMembershipUpdated: iso(joined),
+    objectClass: ["okta:user_group"],
+    type: "OKTA_GROUP",
+    profile: { name: id, description: "" },
+    _links: { self: { href: `${url}/api/v1/groups/${id}` } },
+  };
+}
+
 export function toUser(user: StoredUser, url: string) {
   return {
     id: user.id,

@@ -33,6 +33,28 @@ describe("users, through the official SDK", () => {
     expect(user._links?.self?.href).toBe(`${h.emulator.url}/api/v1/users/${user.id}`);
   });
 
+  it("creates a user in the groups given as groupIds, as listUserGroups then answers", async () => {
+    const email = uniqueEmail();
+    const groupIds = ["00gAuthSvcUsers00001", "00gAuthSvcUsers00002"];
+    const user = await client.userApi.createUser({
+      body: { profile: { firstName: "Bo", lastName: "Li", email, login: email }, groupIds },
+    });
+    const groups = [];
+    for await (const group of await client.userApi.listUserGroups({ userId: user.id as string }))
+      groups.push(group);
+    expect(groups.map((group) => [group?.id, group?.type])).toEqual(groupIds.map((id) => [id, "OKTA_GROUP"]));
+
+    const malformed = await oktaErrorOf(
+      client.userApi.createUser({
+        body: {
+          profile: { firstName: "Bo", lastName: "Li", email: uniqueEmail(), login: uniqueEmail() },
+          groupIds: ["admins"],
+        },
+      }),
+    );
+    expect([malformed.status, malformed.errorCode]).toEqual([400, "E0000001"]);
+  });
+
   it("stages a user created with activate=false", async () => {
     const email = uniqueEmail();
     const user = await client.userApi.createUser({

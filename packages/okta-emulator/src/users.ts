@@ -5,11 +5,13 @@ import { newUserId } from "./ids.js";
 import { notFound, validationFailed } from "./okta-errors.js";
 import type { StoredUser } from "./org.js";
 import { hashPassword } from "./passwords.js";
-import { toUser } from "./shapes.js";
+import { toGroup, toUser } from "./shapes.js";
 
 const LOGIN_TAKEN = "login: An object with this field already exists in the current organization";
 /** The attributes Okta's default user profile requires. */
 const REQUIRED = ["firstName", "lastName", "email", "login"] as const;
+/** Okta's group ids: "00g" and 17 more characters. */
+const GROUP_ID = /^00g\w{17}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function userOrThrow(context: Context, idOrLogin: string): StoredUser {
@@ -40,6 +42,10 @@ export const userRoutes: Route[] = [
         REQUIRED.map((field) => [field, text(profile, field) as string]),
       ) as StoredUser["profile"];
       if (!EMAIL.test(email)) throw validationFailed("email", "email: Does not match required pattern");
+      const groupIds = body.groupIds ?? [];
+      if (!Array.isArray(groupIds) || !groupIds.every((id) => typeof id === "string" && GROUP_ID.test(id))) {
+        throw validationFailed("groupIds", "groupIds: Must be a list of group ids");
+      }
       const password = text(record(record(body.credentials).password), "value");
       if (password !== undefined) assertPasswordPolicy(password, { login, firstName, lastName });
       if (context.org.userByLogin(login)) throw validationFailed("login", LOGIN_TAKEN);
@@ -62,6 +68,7 @@ export const userRoutes: Route[] = [
         profile: { firstName, lastName, email, login },
         passwordHash,
         failedPasswords: 0,
+        groupIds: [...new Set(groupIds as string[])],
       };
       context.org.addUser(user);
       if (user.status === "ACTIVE") autoEnrollEmail(context, user);
@@ -72,6 +79,26 @@ export const userRoutes: Route[] = [
     method: "GET",
     path: "/api/v1/users/{id}",
     handle: (context, { params }) => ok(toUser(userOrThrow(context, params.id as string), context.url)),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/users",
+    // listUsers with `limit` only (no search or paging): what a health check asks.
+    handle(context, { query }) {
+      const limit = Number(query.get("limit") ?? 200);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw validationFailed("limit", "limit: Must be a positive number");
+      return ok([...context.org.users.values()].slice(0, limit).map((user) => toUser(user, context.url)));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/users/{id}/groups",
+    // listUserGroups; only the groups given on create, each as a bare OKTA_GROUP named by its id.
+    handle(context, { params }) {
+      const user = userOrThrow(context, params.id as string);
+      return ok(user.groupIds.map((id) => toGroup(id, user.created, context.url)));
+    },
   },
   {
     method: "POST",

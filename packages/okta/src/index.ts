@@ -1,3 +1,4 @@
+export { DEFAULT_SCOPES, readPrivateKey, type ServiceAppCredential } from "./credential.js";
 export {
   createOktaProvider,
   DEFAULT_MAX_RETRIES,

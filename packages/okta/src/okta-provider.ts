@@ -16,17 +16,28 @@ import {
   unknownSession,
 } from "@authsvc/core";
 import { Client, type User, type UserFactor } from "@okta/okta-sdk-nodejs";
+import type { ServiceAppCredential } from "./credential.js";
 import { MailboxProofs } from "./mailbox-proofs.js";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
 import { type AuthnAnswer, mfaEnrollAtAuthn, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
 import { TimeBoundRequestExecutor } from "./request-executor.js";
+import { ServiceAppTokens } from "./service-app.js";
 
 export interface OktaProviderOptions {
   /** The org's URL, e.g. https://example.okta.com. */
   orgUrl: string;
-  /** An Okta API token (sent as `SSWS <token>`). */
-  apiToken: string;
+  /**
+   * The credential, exactly one of: an Okta API token (sent as `SSWS <token>`), or an OAuth 2.0
+   * service app (scoped access tokens; see ServiceAppTokens for which calls carry one).
+   */
+  apiToken?: string;
+  serviceApp?: ServiceAppCredential;
+  /**
+   * Groups every new user is created in (createUser's `groupIds`): what lets an admin whose role is
+   * scoped to these groups (Group Administrator) create users and manage them afterwards.
+   */
+  groupIds?: readonly string[];
   /** Longest wait for one call to Okta, its 429 retries included; then SERVICE_UNAVAILABLE. */
   requestTimeoutMs?: number;
   /** Retries of a 429, each after Okta's X-Rate-Limit-Reset (the SDK's default: 2). */
@@ -65,21 +76,39 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // 0 would mean "no timeout" to the SDK, and every call failing at once to this provider's own bound.
   if (!(requestTimeoutMs > 0)) throw new Error("requestTimeoutMs must be a positive number of milliseconds");
+  if ((options.apiToken === undefined) === (options.serviceApp === undefined)) {
+    throw new Error("give exactly one Okta credential: apiToken or serviceApp");
+  }
+  const serviceApp = options.serviceApp && new ServiceAppTokens(orgUrl, options.serviceApp, requestTimeoutMs);
   const client = new Client({
     orgUrl,
-    token: options.apiToken,
+    // The SDK wants a token even when the executor authorizes each call (see below).
+    token: options.apiToken ?? "service-app",
     // The SDK's default cache serves GETs by URL: a revoked session would still read as live.
     cacheMiddleware: null,
     // The SDK's default executor has no timeout: it would wait forever on a silent server.
     requestExecutor: new TimeBoundRequestExecutor({
       requestTimeout: requestTimeoutMs,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      serviceApp,
     }),
   });
+  // With a service app, no call carries the SDK's SSWS header: the executor adds an access token
+  // to the calls that take one, and leaves the public ones (authn, session create) without.
+  if (serviceApp) delete client.http.defaultHeaders.Authorization;
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
   const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;
   const proofs = new MailboxProofs(options.store ?? new MemoryStore(), pendingUserTtlMs);
-  return new OktaProvider(client, orgUrl, requestTimeoutMs, cacheMs, pendingUserTtlMs, proofs);
+  return new OktaProvider(
+    client,
+    orgUrl,
+    requestTimeoutMs,
+    cacheMs,
+    pendingUserTtlMs,
+    proofs,
+    [...(options.groupIds ?? [])],
+    serviceApp !== undefined,
+  );
 }
 
 class OktaProvider implements IdentityProvider {
@@ -100,6 +129,9 @@ class OktaProvider implements IdentityProvider {
     cacheMs: number,
     private readonly pendingUserTtlMs: number,
     private readonly proofs: MailboxProofs,
+    private readonly groupIds: string[],
+    /** Whether calls go with a service app's token (see ping). */
+    private readonly serviceApp: boolean,
   ) {
     this.users = new TtlCache(cacheMs);
     this.provenEmailFactors = new TtlCache(cacheMs);
@@ -131,6 +163,7 @@ class OktaProvider implements IdentityProvider {
             login: user.email,
           },
           credentials: { password: { value: user.password } },
+          ...(this.groupIds.length > 0 ? { groupIds: this.groupIds } : {}),
         },
         activate: true,
       }),
@@ -300,9 +333,16 @@ class OktaProvider implements IdentityProvider {
 
   /**
    * GET /api/v1/users/me (the token's owner): the cheapest call that proves the org answers
-   * and accepts the token. Okta checks the token first, so even a 404 proves both.
+   * and accepts the token. Okta checks the token first, so even a 404 proves both. A service
+   * app's token has no user behind it (what Okta answers for `me` then is not documented), so
+   * with one, the first user of `GET /api/v1/users?limit=1` (listUsers, okta.users.read) is asked
+   * for: it proves the key, the token request and the read scope.
    */
   async ping(): Promise<void> {
+    if (this.serviceApp) {
+      await this.call(() => this.client.http.getJson(`${this.orgUrl}/api/v1/users?limit=1`));
+      return;
+    }
     try {
       await this.call(() => this.client.userApi.getUser({ userId: "me" }));
     } catch (error) {

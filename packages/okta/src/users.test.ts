@@ -1,6 +1,6 @@
 import { oktaUser } from "@authsvc/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ada, failure, grace, Harness, oktaFailure } from "./test-harness.js";
+import { API_TOKEN, ada, failure, grace, Harness, oktaFailure } from "./test-harness.js";
 
 let h: Harness;
 beforeEach(async () => {
@@ -26,6 +26,16 @@ describe("users", () => {
     expect(JSON.stringify(user)).not.toContain(ada.password);
     expect(user._links.self?.href).toBe(`${h.emulator.url}/api/v1/users/${user.id}`);
     expect(await h.newProvider().getUser(user.id)).toEqual(user);
+  });
+
+  it("creates users in the groups it is given (OKTA_GROUP_IDS), for a group-scoped admin", async () => {
+    const groupIds = ["00gAuthSvcUsers00001"];
+    const { id } = await h.newProvider({ groupIds }).createUser(ada);
+
+    const groups = await fetch(`${h.emulator.url}/api/v1/users/${id}/groups`, {
+      headers: { Authorization: `SSWS ${API_TOKEN}`, Accept: "application/json" },
+    }).then((answer) => answer.json() as Promise<{ id: string }[]>);
+    expect(groups.map((group) => group.id)).toEqual(groupIds);
   });
 
   it("refuses a taken login (any case) and a weak password with Okta's E0000001", async () => {

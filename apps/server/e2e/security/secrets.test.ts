@@ -11,6 +11,7 @@ import {
   post,
   type RunningService,
   SMTP_TEST_PASSWORD,
+  serviceAppKey,
   startService,
   TEST_JWT_SECRET,
   trpc,
@@ -156,6 +157,25 @@ describe("secrets of failing dependencies", () => {
         expectNoSecret("an answer", JSON.stringify(answer.body), [wrongToken, OKTA_TEST_TOKEN, "SSWS"]);
       }
       expectNoSecret("the logs", svc.logs.join(""), [wrongToken, OKTA_TEST_TOKEN, "SSWS"]);
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it("never shows the service app's private key or token request when Okta refuses the app", async () => {
+    // A scope the emulated app was not granted: Okta refuses the token request (invalid_scope).
+    const svc = await startService(
+      { LOG_LEVEL: "trace", OKTA_SCOPES: "okta.users.manage okta.groups.read" },
+      "okta-identity-oauth",
+    );
+    try {
+      const answer = await post(svc.url, "/api/register", newPerson());
+      expect([answer.status, answer.body.error]).toEqual([500, "SERVER_ERROR"]);
+      const logs = svc.logs.join("");
+      expect(logs).toContain("Okta refused the service app's token request (invalid_scope:");
+      const keyLines = serviceAppKey.privatePem.split("\n").filter((line) => line.length > 40);
+      expectNoSecret("an answer", JSON.stringify(answer.body), keyLines);
+      expectNoSecret("the logs", logs, [...keyLines, "client_assertion="]);
     } finally {
       await svc.stop();
     }
