@@ -13,6 +13,7 @@ import { type ReceivedRequest, startOktaEmulator } from "@authsvc/okta-emulator"
 import { expect } from "vitest";
 import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
+import { openApiChecker, type ReceivedAnswer } from "./openapi-check.js";
 
 /** A known secret, so that tests can forge tokens the way an attacker would try to. */
 export const TEST_JWT_SECRET = "e2e-secret-of-more-than-thirty-two-bytes";
@@ -106,9 +107,9 @@ export async function startService(
     ...env,
   });
   const service = await createServer(config, { logStream });
-  const address = await service.start();
+  const url = (await service.start()).replace("0.0.0.0", "127.0.0.1");
   return {
-    url: address.replace("0.0.0.0", "127.0.0.1"),
+    url,
     config,
     inbox,
     service,
@@ -116,6 +117,7 @@ export async function startService(
     oktaCalls: () => okta?.stats(),
     oktaRequests: () => okta?.requests(),
     async stop() {
+      checkers.delete(url);
       await service.stop();
       await okta?.close();
       await inbox.close();
@@ -233,11 +235,34 @@ export async function call(
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
+  await expectDocumented(url, method, path, { status: response.status, headers: response.headers, text });
   return {
     status: response.status,
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
     headers: response.headers,
   };
+}
+
+/** Each service's OpenAPI checker, made from the document it serves. */
+const checkers = new Map<string, Promise<ReturnType<typeof openApiChecker>>>();
+
+/**
+ * Fails the test when a REST answer breaks the OpenAPI document the service serves at
+ * /api/openapi.json: the contract cannot drift from what the service answers. tRPC answers are
+ * not the document's.
+ */
+async function expectDocumented(url: string, method: string, path: string, answer: ReceivedAnswer) {
+  if (path.startsWith("/trpc/")) return;
+  let checker = checkers.get(url);
+  if (!checker) {
+    checker = fetch(`${url}/api/openapi.json`).then(async (served) => {
+      if (!served.ok) throw new Error(`${url}/api/openapi.json answered ${served.status}`);
+      return openApiChecker((await served.json()) as Record<string, unknown>);
+    });
+    checkers.set(url, checker);
+  }
+  const broken = (await checker)(method, path, answer);
+  if (broken) throw new Error(broken);
 }
 
 /** What a raw request answered: its status, headers and body text. */
@@ -302,6 +327,7 @@ export async function getWithBody(url: string, path: string, body: unknown): Pro
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
+  await expectDocumented(url, "GET", path, { status, headers, text });
   return { status, headers, body: JSON.parse(text) as Record<string, unknown> };
 }
 
