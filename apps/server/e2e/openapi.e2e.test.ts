@@ -1,5 +1,13 @@
 import { existsSync } from "node:fs";
-import { loginInput, mfaVerifyInput, registerInput, tokenInput } from "@authsvc/core";
+import {
+  activateInput,
+  loginInput,
+  mfaVerifyInput,
+  registerInput,
+  sessionInput,
+  tokenInput,
+  verifyInput,
+} from "@authsvc/core";
 import { CHROMIUM, CHROMIUM_ARGS, EMAIL_CORPUS } from "@authsvc/test-support";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -10,6 +18,8 @@ import { DOCS_PAGE_CSP } from "../src/rest/docs.js";
 import { openApiDocument } from "../src/rest/openapi.js";
 import { call, expectHardened, type RunningService, startService } from "./harness.js";
 import { openApiChecker } from "./openapi-check.js";
+
+type Json = Record<string, unknown>;
 
 const document = openApiDocument({ errorsAs200: false });
 
@@ -58,6 +68,28 @@ describe("the OpenAPI document", () => {
           accepted: zod.safeParse(input).success,
         });
       }
+    }
+  });
+
+  it("shows request examples that the service's zod schemas accept", () => {
+    const zodOf: Record<string, z.ZodType> = {
+      RegisterRequest: registerInput,
+      ActivateRequest: activateInput,
+      LoginRequest: loginInput,
+      MfaVerifyRequest: mfaVerifyInput,
+      SessionRequest: sessionInput,
+      TokenRequest: tokenInput,
+      VerifyRequest: verifyInput,
+    };
+    const bodies = Object.values(document.paths as Record<string, Record<string, Json>>)
+      .flatMap((item) => Object.values(item))
+      .map((operation) => (operation.requestBody as Json | undefined)?.content as Json | undefined)
+      .map((content) => content?.["application/json"] as { schema: { $ref: string }; example?: unknown })
+      .filter((body) => body?.example !== undefined);
+    expect(bodies.length).toBe(8);
+    for (const { schema, example } of bodies) {
+      const name = schema.$ref.split("/").pop() as string;
+      expect({ name, ...zodOf[name]?.safeParse(example) }).toMatchObject({ name, success: true });
     }
   });
 });
@@ -157,6 +189,8 @@ describe("GET /api/openapi.json and GET /api/docs", () => {
         await page.getByText("/api/sso/verify").first().waitFor({ timeout: 30_000 });
         await page.getByText("/api/login").first().click();
         await page.getByText("E0000004 (invalid_credentials)").first().waitFor();
+        // Swagger UI shows what it cannot render of a document in a box headed "Warning".
+        expect(await page.getByText("Warning", { exact: true }).count()).toBe(0);
         expect(elsewhere).toEqual([]);
         expect(complaints).toEqual([]);
       } finally {

@@ -93,7 +93,7 @@ function componentSchemas(): Record<string, Json> {
     ...z.toJSONSchema(inputs, { ...options, io: "input" }).schemas,
     ...z.toJSONSchema(outputs, { ...options, io: "output" }).schemas,
   };
-  // Each is a component of one document: the dialect is the document's (jsonSchemaDialect), the id its path.
+  // Each is a component of one document: the dialect is OpenAPI 3.1's own (JSON Schema 2020-12), the id its path.
   return Object.fromEntries(
     Object.entries(written).map(([name, { $schema: _dialect, $id: _id, ...schema }]) => [
       name,
@@ -188,6 +188,8 @@ interface Route {
   summary: string;
   description?: string;
   body?: string;
+  /** What a caller sends (openapi.e2e.test.ts holds each to the zod schema). */
+  example?: Json;
   answer: string;
   refusals: Refusal[];
 }
@@ -201,6 +203,12 @@ const ROUTES: Route[] = [
     description:
       "An email whose account never activated starts over: that account is deleted and a fresh code mailed.",
     body: "RegisterRequest",
+    example: {
+      firstName: "Ada",
+      lastName: "Lovelace",
+      email: "ada@example.com",
+      password: "Correct-Horse-9",
+    },
     answer: "UserId",
     refusals: [
       ...JSON_BODY,
@@ -217,6 +225,7 @@ const ROUTES: Route[] = [
     operationId: "activate",
     summary: "With `otp`, activate the email factor; without, mail a fresh code",
     body: "ActivateRequest",
+    example: { userId: "00u1a2b3c4d5e6f7g8h9", otp: "123456" },
     answer: "Success",
     refusals: [
       ...JSON_BODY,
@@ -235,6 +244,7 @@ const ROUTES: Route[] = [
     operationId: "login",
     summary: "Check a password: an Okta Session, or only `{ userId }` until the email is confirmed",
     body: "LoginRequest",
+    example: { email: "ada@example.com", password: "Correct-Horse-9" },
     answer: "LoginAnswer",
     refusals: [
       ...JSON_BODY,
@@ -252,6 +262,7 @@ const ROUTES: Route[] = [
     summary:
       "Without `otp`, mail a code; with `otp`, check it (stepping up the session named by `sessionId`)",
     body: "MfaVerifyRequest",
+    example: { userId: "00u1a2b3c4d5e6f7g8h9", otp: "654321", sessionId: "102aBcDeFgHiJkLmNoPqRsTu" },
     answer: "Success",
     refusals: [
       ...JSON_BODY,
@@ -269,6 +280,7 @@ const ROUTES: Route[] = [
     operationId: "logout",
     summary: "End a session",
     body: "SessionRequest",
+    example: { sessionId: "102aBcDeFgHiJkLmNoPqRsTu" },
     answer: "Success",
     refusals: [...JSON_BODY, ...identityProvider({ 404: "E0000007 (session_not_found)" })],
   },
@@ -290,6 +302,7 @@ const ROUTES: Route[] = [
     description:
       "For a user with MFA active, the session must first pass a code check naming it (SSO_REQUIRE_MFA).",
     body: "SessionRequest",
+    example: { sessionId: "102aBcDeFgHiJkLmNoPqRsTu" },
     answer: "Grant",
     refusals: [
       ...JSON_BODY,
@@ -307,6 +320,7 @@ const ROUTES: Route[] = [
     operationId: "exchangeCodeForToken",
     summary: "Redeem an authorization code, once, for an HS256 ID token",
     body: "TokenRequest",
+    example: { code: "x3Yk9fQ2_L-8wVt0bN4sRz7uHcJ1mPaE6dGiKoTyWq5" },
     answer: "Token",
     refusals: [
       {
@@ -323,6 +337,7 @@ const ROUTES: Route[] = [
     operationId: "verifyIdToken",
     summary: "Check an ID token: its claims",
     body: "VerifyRequest",
+    example: { token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMHUxYTJiM2M0ZDVlNmY3ZzhoOSJ9.c2lnbmF0dXJl" },
     answer: "IdTokenClaims",
     refusals: [
       ...JSON_BODY,
@@ -371,7 +386,14 @@ function operation(route: Route, errorsAs200: boolean): Json {
     operationId: route.operationId,
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    ...(route.body ? { requestBody: { required: true, content: json(ref(route.body)) } } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref(route.body), example: route.example } },
+          },
+        }
+      : {}),
     ...(route.method === "get" ? sessionFromAnywhere() : {}),
     responses,
   };
@@ -425,7 +447,6 @@ export function openApiDocument(options: { errorsAs200: boolean }): Json {
   };
   return {
     openapi: "3.1.1",
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     info: {
       title: "authsvc REST API",
       version: VERSION,
