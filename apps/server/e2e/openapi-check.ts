@@ -10,6 +10,15 @@ export interface ReceivedAnswer {
 
 type Json = Record<string, unknown>;
 
+/** What the document says a path or method it does not list answers, by status (ERRORS_AS_200: any, as a 200). */
+const UNROUTED: Record<number, string[]> = {
+  404: ["NotFound"],
+  400: ["RefusedBeforeRouting"],
+  413: ["RefusedBeforeRouting"],
+  415: ["RefusedBeforeRouting"],
+  200: ["NotFound", "RefusedBeforeRouting"],
+};
+
 const pointer = (...parts: string[]) =>
   `openapi#/${parts.map((part) => part.replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
 
@@ -36,12 +45,17 @@ export function openApiChecker(document: Json) {
   const paths = document.paths as Record<string, Record<string, Json>>;
   const components = document.components as { responses: Record<string, Json> };
 
+  const problemsWith = (response: Json | undefined, at: string[], answer: ReceivedAnswer) => [
+    ...headerProblems(response, answer),
+    ...bodyProblems(response, answer, at, validator),
+  ];
+
   return (method: string, path: string, answer: ReceivedAnswer): string | undefined => {
     const { pathname } = new URL(path, "http://service");
     const operation = paths[pathname]?.[method.toLowerCase()];
     const route = `${method.toUpperCase()} ${pathname}`;
-    let response: Json | undefined;
-    let at: string[];
+    const broken = (at: string[], problems: string[]) =>
+      `${route} answered ${answer.status}, which breaks the OpenAPI document (${at.join(" > ")}): ${problems.join("; ")}\n  body: ${answer.text.slice(0, 600)}`;
     if (operation) {
       const responses = operation.responses as Record<string, Json>;
       const status = [String(answer.status), `${String(answer.status)[0]}XX`, "default"].find(
@@ -51,20 +65,23 @@ export function openApiChecker(document: Json) {
         const listed = Object.keys(responses).join(", ");
         return `${route} answered ${answer.status}, a status its OpenAPI operation does not list (${listed})`;
       }
-      response = responses[status];
-      at = ["paths", pathname, method.toLowerCase(), "responses", status];
-    } else {
-      // Not a route of the document: the only answer it documents for that is NotFound.
-      if (!pathname.startsWith("/api/") && answer.status !== 404) return undefined;
-      if (answer.status !== 404 && answer.status !== 200) {
-        return `${route} is not in the OpenAPI document, yet answered ${answer.status} (only a 404 is documented)`;
-      }
-      response = components.responses.NotFound;
-      at = ["components", "responses", "NotFound"];
+      const at = ["paths", pathname, method.toLowerCase(), "responses", status];
+      const problems = problemsWith(responses[status], at, answer);
+      return problems.length === 0 ? undefined : broken(at, problems);
     }
-    const problems = [...headerProblems(response, answer), ...bodyProblems(response, answer, at, validator)];
-    if (problems.length === 0) return undefined;
-    return `${route} answered ${answer.status}, which breaks the OpenAPI document (${at.join(" > ")}): ${problems.join("; ")}\n  body: ${answer.text.slice(0, 600)}`;
+    // Not a route of the document: NotFound, or a refusal made before routing.
+    if (!pathname.startsWith("/api/") && answer.status !== 404) return undefined;
+    const names = UNROUTED[answer.status];
+    if (!names) {
+      return `${route} is not in the OpenAPI document, yet answered ${answer.status} (only 404, or 400, 413 and 415 before routing, are documented)`;
+    }
+    const tries = names.map((name) => {
+      const at = ["components", "responses", name];
+      return { at, problems: problemsWith(components.responses[name], at, answer) };
+    });
+    if (tries.some(({ problems }) => problems.length === 0)) return undefined;
+    const [first] = tries as [{ at: string[]; problems: string[] }];
+    return broken(first.at, first.problems);
   };
 }
 

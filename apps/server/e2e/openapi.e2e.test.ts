@@ -108,6 +108,8 @@ describe("the answer checker", () => {
     expect(check("POST", "/api/login", answer(429, refusal, { "retry-after": "30" }))).toBeUndefined();
     const notFound = { error: "404", reason: "not_found", message: "No such endpoint" };
     expect(check("DELETE", "/api/login", answer(404, notFound))).toBeUndefined();
+    const unreadable = { error: "INVALID_JSON", reason: "invalid_request", message: "The body is empty" };
+    expect(check("DELETE", "/api/login", answer(400, unreadable))).toBeUndefined();
   });
 
   it("fails a deliberately wrong answer, naming the route, the status and what broke", () => {
@@ -128,6 +130,9 @@ describe("the answer checker", () => {
     );
     expect(check("POST", "/api/sso/verify", answer(401, { ...refusal, error: "INVALID_GRANT" }))).toMatch(
       /answered 401.*body\/error must be equal to constant/,
+    );
+    expect(check("PUT", "/api/login", answer(500, refusal))).toMatch(
+      /PUT \/api\/login is not in the OpenAPI document, yet answered 500/,
     );
     expect(check("POST", "/api/nothing", answer(200, { success: true }))).toMatch(
       /POST \/api\/nothing answered 200.*NotFound.*required property 'error'/,

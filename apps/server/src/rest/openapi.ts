@@ -364,7 +364,7 @@ function byStatus(refusals: Refusal[]): Map<number, Refusal> {
   return new Map([...merged].sort(([a], [b]) => a - b));
 }
 
-const oneOf = (names: string[]) => (names.length === 1 ? ref(names[0] as string) : { anyOf: names.map(ref) });
+const anyOf = (names: string[]) => (names.length === 1 ? ref(names[0] as string) : { anyOf: names.map(ref) });
 
 function operation(route: Route, errorsAs200: boolean): Json {
   const refusals = byStatus(route.refusals);
@@ -372,14 +372,14 @@ function operation(route: Route, errorsAs200: boolean): Json {
   const responses: Json = {
     200: {
       description: errorsAs200 ? "The answer, or any refusal below (ERRORS_AS_200 is on)" : "The answer",
-      content: json(errorsAs200 ? oneOf([route.answer, ...new Set(errorNames)]) : ref(route.answer)),
+      content: json(errorsAs200 ? anyOf([route.answer, ...new Set(errorNames)]) : ref(route.answer)),
     },
   };
   for (const { status, codes, when } of refusals.values()) {
     responses[status] = {
       description: [STATUS_TEXT[status], when].filter(Boolean).join(". "),
       ...(HEADERS_BY_STATUS[status] ? { headers: HEADERS_BY_STATUS[status] } : {}),
-      content: json(oneOf(codes.map(errorSchemaName))),
+      content: json(anyOf(codes.map(errorSchemaName))),
     };
   }
   return {
@@ -418,6 +418,14 @@ function sessionFromAnywhere(): Json {
     },
   };
 }
+
+/** What any path answers when its body cannot be read, or its path cannot be decoded (errors.ts). */
+const BEFORE_ROUTING: ErrorCode[] = [
+  "VALIDATION_ERROR",
+  "INVALID_JSON",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+];
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -471,6 +479,11 @@ export function openApiDocument(options: { errorsAs200: boolean }): Json {
         NotFound: {
           description: "No such endpoint: any path or method this document does not list",
           content: json(ref(errorSchemaName("404"))),
+        },
+        RefusedBeforeRouting: {
+          description:
+            "On any path, listed or not: a body that cannot be read (400 INVALID_JSON, 413, 415), or a path that is not valid percent-encoding (400 VALIDATION_ERROR), refused before the route is known",
+          content: json(anyOf(BEFORE_ROUTING.map(errorSchemaName))),
         },
       },
     },
