@@ -214,6 +214,7 @@ const ROUTES: Route[] = [
       ...JSON_BODY,
       ...identityProvider({
         400: "E0000001: email_taken, weak_password (`errorCauses` says how) or invalid_request",
+        404: "E0000007 (user_not_found): a registration of the same email at the same moment replaced this one",
         429: "E0000118 (resend_too_soon)",
       }),
       RATE_LIMITED,
