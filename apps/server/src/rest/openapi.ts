@@ -111,7 +111,7 @@ const integerHeader = (description: string, required = false) => ({
   schema: { type: "integer", minimum: 0 },
 });
 
-/** The headers a refusal carries (server.ts's errorHeaders), by status. */
+/** The headers a refusal carries (errors.ts's errorHeaders), by status. */
 const HEADERS_BY_STATUS: Record<number, Json> = {
   429: {
     "Retry-After": integerHeader("Seconds to wait before a retry may succeed", true),
