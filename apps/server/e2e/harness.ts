@@ -15,6 +15,7 @@ import { type ReceivedRequest, type ServiceApp, startOktaEmulator } from "@auths
 import { expect } from "vitest";
 import { type Config, loadConfig } from "../src/config.js";
 import { type AuthServer, createServer } from "../src/server.js";
+import { openApiChecker, type ReceivedAnswer } from "./openapi-check.js";
 
 /** A known secret, so that tests can forge tokens the way an attacker would try to. */
 export const TEST_JWT_SECRET = "e2e-secret-of-more-than-thirty-two-bytes";
@@ -135,9 +136,9 @@ export async function startService(
     ...env,
   });
   const service = await createServer(config, { logStream });
-  const address = await service.start();
+  const url = (await service.start()).replace("0.0.0.0", "127.0.0.1");
   return {
-    url: address.replace("0.0.0.0", "127.0.0.1"),
+    url,
     config,
     inbox,
     service,
@@ -145,6 +146,7 @@ export async function startService(
     oktaCalls: () => okta?.stats(),
     oktaRequests: () => okta?.requests(),
     async stop() {
+      checkers.delete(url);
       await service.stop();
       await okta?.close();
       await inbox.close();
@@ -270,11 +272,35 @@ export async function call(
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
+  await expectDocumented(url, method, path, { status: response.status, headers: response.headers, text });
   return {
     status: response.status,
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
     headers: response.headers,
   };
+}
+
+/** Each service's OpenAPI checker, made from the document it serves. */
+const checkers = new Map<string, Promise<ReturnType<typeof openApiChecker>>>();
+
+/**
+ * Fails the test when a REST answer breaks the OpenAPI document the service serves at
+ * /api/openapi.json: the contract cannot drift from what the service answers. tRPC answers are
+ * not the document's.
+ */
+async function expectDocumented(url: string, method: string, path: string, answer: ReceivedAnswer) {
+  // HEAD answers carry no body, OPTIONS answers are CORS's: neither is the document's.
+  if (path.startsWith("/trpc/") || method === "HEAD" || method === "OPTIONS") return;
+  let checker = checkers.get(url);
+  if (!checker) {
+    checker = fetch(`${url}/api/openapi.json`).then(async (served) => {
+      if (!served.ok) throw new Error(`${url}/api/openapi.json answered ${served.status}`);
+      return openApiChecker((await served.json()) as Record<string, unknown>);
+    });
+    checkers.set(url, checker);
+  }
+  const broken = (await checker)(method, path, answer);
+  if (broken) throw new Error(broken);
 }
 
 /** What a raw request answered: its status, headers and body text. */
@@ -297,10 +323,16 @@ export function rawRequest(
     const request = httpRequest(`${url}${path}`, { method, headers });
     request.on("error", reject);
     request.on("response", async (response) => {
-      let text = "";
-      for await (const chunk of response) text += chunk;
-      const answerHeaders = new Headers(response.headers as Record<string, string>);
-      resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text });
+      try {
+        let text = "";
+        for await (const chunk of response) text += chunk;
+        const answerHeaders = new Headers(response.headers as Record<string, string>);
+        const answer = { status: response.statusCode ?? 0, headers: answerHeaders, text };
+        await expectDocumented(url, method, path, answer);
+        resolve(answer);
+      } catch (error) {
+        reject(error);
+      }
     });
     request.end(options.body);
   });

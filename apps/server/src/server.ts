@@ -9,6 +9,7 @@ import { EarlyRefusals } from "./early-refusals.js";
 import { answerClientError, errorHeaders, toAuthError } from "./errors.js";
 import { withJsonDepthLimit } from "./json-depth.js";
 import { loggerOptions } from "./logger.js";
+import { apiDocs } from "./rest/docs.js";
 import { restRoutes } from "./rest/routes.js";
 import { everyAnswerHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
@@ -94,6 +95,7 @@ export async function createServer(config: Config, options: { logStream?: Writab
     return { error: "SERVICE_UNAVAILABLE", message: `Not ready: ${failing.join(", ")} unreachable`, failing };
   });
   await server.register(restRoutes, { prefix: "/api", ops });
+  await server.register(apiDocs, { prefix: "/api", errorsAs200: config.errorsAs200 });
   await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",
     router: appRouter,

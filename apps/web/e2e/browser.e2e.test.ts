@@ -5,25 +5,10 @@ import { fileURLToPath } from "node:url";
 import { createAuthClient } from "@authsvc/client";
 import { SmtpInbox } from "@authsvc/mail/testing";
 import { type AuthServer, createServer, loadConfig } from "@authsvc/server";
+import { CHROMIUM, CHROMIUM_ARGS } from "@authsvc/test-support";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-/** Debian's Chromium (`apt-get install chromium`): playwright-core drives it, and downloads no browser. */
-const CHROMIUM = "/usr/bin/chromium";
-/**
- * Headless, as root in a container; without the background-networking flags Chromium keeps calling
- * Google's hosts, which this closed network refuses. Playwright gives each launch a new empty profile.
- */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const WEB_APP_DIR = fileURLToPath(new URL("../dist", import.meta.url));
 /** A screenshot of each step, kept after the run (gitignored): what the user saw when a step failed. */
 const SCREENSHOTS = fileURLToPath(new URL("../test-results/screenshots", import.meta.url));

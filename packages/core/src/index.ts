@@ -1,4 +1,6 @@
 export * from "./contract.js";
+export { defaultReason } from "./error-reasons.js";
+export * from "./error-schemas.js";
 export * from "./id-tokens.js";
 export * from "./memory-store.js";
 export * from "./one-time-codes.js";

@@ -38,9 +38,10 @@ const name = z.string().trim().min(1).max(LIMITS.name).regex(storablePattern, no
  * a top-level domain longer than 20. `/` is left out: Okta cannot look such a login up
  * (GET /api/v1/users/{login}), which replacing a registration that never finished needs.
  * No quoted local parts, comments or address literals: neither Okta nor most mail systems take them.
+ * Both cases are spelt out, with no `i` flag: a JSON Schema `pattern` (the OpenAPI document) has no flags.
  */
 export const emailPattern =
-  /^(?=[^@]{1,64}@)[a-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,20}|xn--[a-z0-9-]{1,16})$/i;
+  /^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,20}|[Xx][Nn]--[A-Za-z0-9-]{1,16})$/;
 /**
  * An address's one stored and compared form: trimmed, then lower-cased once it is known to be
  * ASCII (logins are case-insensitive in Okta and in the directory; lower-casing ASCII maps no

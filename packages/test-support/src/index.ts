@@ -1,3 +1,4 @@
+export { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
 export { EMAIL_CORPUS } from "./email-corpus.js";
 export { failureOf, silentServer } from "./outages.js";
 export {
