@@ -5,6 +5,7 @@ export {
   type ReceivedRequest,
   startOktaEmulator,
 } from "./emulator.js";
+export type { ServiceApp } from "./oauth.js";
 export {
   answersOf,
   type Recording,
@@ -13,6 +14,5 @@ export {
   startReplayServer,
 } from "./recording.js";
 export { type Exchange, type RecordingProxy, startRecordingProxy } from "./recording-proxy.js";
-export type { ServiceApp } from "./oauth.js";
 export type { Engine } from "./settings.js";
 export { type RecordedAnswer, SpecChecker } from "./spec-check.js";
