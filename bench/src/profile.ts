@@ -31,7 +31,7 @@ function owner({ functionName, url }: { functionName: string; url: string }): st
   if (url.startsWith("node:")) return "Node built-ins (http, net, streams…)";
   const inPackage = url.match(/.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
   if (inPackage) return inPackage[1] as string;
-  const ours = url.match(/\/(apps\/[^/]+|packages\/[^/]+)\//);
+  const ours = url.match(/\/(apps\/[^/]+|packages\/[^/]+|bench)\//);
   return ours ? `our code: ${ours[1]}` : url;
 }
 

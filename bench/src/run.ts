@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SmtpInbox } from "@authsvc/mail/testing";
@@ -93,8 +93,8 @@ async function answerBytes(url: string, path: string, body: unknown): Promise<st
  * Starts the bare route answering `verifyBytes` (the service's verify answer, byte for byte)
  * and checks that it does; answers it with the Fastify version it runs.
  */
-async function startBare(verifyBytes: string, token: string) {
-  const child = startChild(join(here, "bare.js"), { BARE_BODY: verifyBytes, PORT: "0" });
+async function startBare(verifyBytes: string, token: string, nodeArgs: string[]) {
+  const child = startChild(join(here, "bare.js"), { BARE_BODY: verifyBytes, PORT: "0" }, nodeArgs);
   const { port, fastify } = JSON.parse(await firstLine(child)) as { port: number; fastify: string };
   const url = `http://127.0.0.1:${port}`;
   const bytes = await answerBytes(url, "/verify", { token });
@@ -103,10 +103,11 @@ async function startBare(verifyBytes: string, token: string) {
 }
 
 /**
- * `--profile`: one verify load on the service started under `node --cpu-prof` (profiles written
- * to `dir` at its exit), then its samples taken during the load summed by package.
+ * `--profile`: one load on a server (the service, or the bare route) started under
+ * `node --cpu-prof` (profile written to `dir` at its exit), then its samples taken during
+ * the load summed by package.
  */
-async function profileLoad(server: ChildProcess, settings: LoadSettings, dir: string) {
+async function profileLoad(label: string, server: ChildProcess, settings: LoadSettings, dir: string) {
   const micros = () => Number(process.hrtime.bigint() / 1000n);
   const pid = server.pid as number;
   const mainThreadBefore = cpuMicros(pid, true);
@@ -127,7 +128,7 @@ async function profileLoad(server: ChildProcess, settings: LoadSettings, dir: st
     costs.map((c) => `| ${c.name} | ${(c.share * 100).toFixed(1)}% | ${c.microsPerRequest.toFixed(1)} |`);
   console.log(
     [
-      `${settings.requests[0]?.path}: ${run.total} requests in ${SECONDS} s (${run.requestsPerSecond.toFixed(0)}/s), ${run.cpuMicrosPerRequest.toFixed(0)} µs CPU per request (/proc, all threads), ${(mainThreadCpu / run.total).toFixed(0)} µs on the main thread; its profile sampled ${(sampledMicros / 1000).toFixed(0)} ms of wall time, ${(sampledMicros / run.total).toFixed(0)} µs per request. Profile: ${file}`,
+      `\n${label}, ${settings.requests[0]?.path}: ${run.total} requests in ${SECONDS} s (${run.requestsPerSecond.toFixed(0)}/s), ${run.cpuMicrosPerRequest.toFixed(0)} µs CPU per request (/proc, all threads), ${(mainThreadCpu / run.total).toFixed(0)} µs on the main thread; its profile sampled ${(sampledMicros / 1000).toFixed(0)} ms of wall time, ${(sampledMicros / run.total).toFixed(0)} µs per request. Profile: ${file}`,
       "",
       "| where (self time) | share of samples | µs CPU per request |",
       "|---|---:|---:|",
@@ -138,6 +139,11 @@ async function profileLoad(server: ChildProcess, settings: LoadSettings, dir: st
       ...rows(functions.slice(0, 20)),
     ].join("\n"),
   );
+}
+
+/** Node's options that write a CPU profile into `dir`/`name` at exit, when profiling. */
+function cpuProfileArgs(dir: string | undefined, name: string): string[] {
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
 }
 
 /** The hand-written part of RESULTS.md (from "## Notes" on), which a new run keeps. */
@@ -179,6 +185,8 @@ async function measuredLoad(pid: number, settings: LoadSettings): Promise<Measur
 }
 
 async function main() {
+  // Other work on the machine moves every figure here: said beside them.
+  const loadAtStart = loadavg()[0] as number;
   const inbox = await SmtpInbox.start();
   const dataDir = mkdtempSync(join(tmpdir(), "authsvc-bench-"));
   const port = 3900 + Math.floor(Math.random() * 50);
@@ -199,7 +207,7 @@ async function main() {
       RATE_LIMIT_LOGIN_PER_IP: "off",
       RATE_LIMIT_LOGIN_PER_ACCOUNT: "off",
     },
-    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    cpuProfileArgs(profileDir, "service"),
   );
   server.stdout?.resume();
   let startupMs = 0;
@@ -228,7 +236,11 @@ async function main() {
   const { token } = (await json(url, "/api/sso/token", { code })) as { token: string };
   const verifyBytes = await answerBytes(url, "/api/sso/verify", { token });
 
-  const { child: bare, url: bareUrl, fastify } = await startBare(verifyBytes, token);
+  const {
+    child: bare,
+    url: bareUrl,
+    fastify,
+  } = await startBare(verifyBytes, token, cpuProfileArgs(profileDir, "bare"));
   const bareLoad: LoadSettings = {
     url: bareUrl,
     connections: CONNECTIONS,
@@ -294,7 +306,8 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   };
   if (profileDir) {
-    await profileLoad(server, endpoints[0]?.[1] as LoadSettings, profileDir);
+    await profileLoad("The service", server, endpoints[0]?.[1] as LoadSettings, join(profileDir, "service"));
+    await profileLoad(`The bare Fastify ${fastify} route`, bare, bareLoad, join(profileDir, "bare"));
     return stop();
   }
 
@@ -413,7 +426,7 @@ async function main() {
     const date = new Date().toISOString().slice(0, 10);
     writeFileSync(
       join(root, "bench/RESULTS.md"),
-      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nReproduce: \`npm run bench\`.\n\n${lines.join("\n")}\n${keptNotes()}`,
+      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nLoad average at the start: ${loadAtStart.toFixed(1)} (1 min). Reproduce: \`npm run bench -- --write\`.\n\n${lines.join("\n")}\n${keptNotes()}`,
     );
   }
 
