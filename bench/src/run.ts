@@ -15,7 +15,8 @@ import { costsByOwner } from "./profile.js";
  * route, creates a user through the real flow (codes from a real SMTP server), then
  * loads each hot endpoint and the bare route in turn (A B A B ...) from a separate
  * process and prints medians. `--write` also writes bench/RESULTS.md. `--profile` instead
- * runs the service under `node --cpu-prof` for one verify load and prints its costs by package.
+ * runs the service and the bare route under `node --cpu-prof` for one verify load each and
+ * prints their costs by package (the profiles are kept, their paths printed).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
