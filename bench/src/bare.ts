@@ -1,10 +1,27 @@
-import Fastify from "fastify";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** The ceiling: a bare Fastify route answering the verify endpoint's own bytes. */
+/**
+ * The ceiling: a bare Fastify route answering the verify endpoint's own bytes, on the Fastify
+ * the service itself loads (resolved from apps/server, not from the bench's own dependencies:
+ * Fastify versions differ by up to 2× on this route). Prints its port and that version as JSON.
+ */
+const serverPackage = resolve(dirname(fileURLToPath(import.meta.url)), "../../apps/server/package.json");
+const fastifyEntry = createRequire(serverPackage).resolve("fastify");
+const { version } = JSON.parse(readFileSync(join(dirname(fastifyEntry), "package.json"), "utf8")) as {
+  version: string;
+};
+const { default: Fastify } = (await import(pathToFileURL(fastifyEntry).href)) as typeof import("fastify");
+
 const body = process.env.BARE_BODY ?? "{}";
 const app = Fastify();
 app.post("/verify", (_request, reply) => {
   reply.header("content-type", "application/json; charset=utf-8").send(body);
 });
+// Exits on SIGTERM rather than dying of it, so that `--cpu-prof` writes its profile.
+process.once("SIGTERM", () => app.close().then(() => process.exit(0)));
 await app.listen({ port: Number(process.env.PORT ?? 0), host: "127.0.0.1" });
-process.stdout.write(`${(app.server.address() as { port: number }).port}\n`);
+const { port } = app.server.address() as { port: number };
+process.stdout.write(`${JSON.stringify({ port, fastify: version })}\n`);
