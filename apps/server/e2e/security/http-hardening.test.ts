@@ -56,6 +56,9 @@ describe("HTTP hardening", () => {
         expect(text).not.toMatch(/hunter2|db\.internal|stack|\.ts:\d|at async/);
         expectHardened(answer);
       }
+      // Request logs are off, so no child logger carries the request's id: the failure's line does.
+      const failed = svc.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === "request failed");
+      expect(failed).toEqual([expect.objectContaining({ reqId: expect.stringMatching(/^req-/) })]);
     } finally {
       idp.getSession = original;
     }

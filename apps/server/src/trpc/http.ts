@@ -190,7 +190,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   // as it answers any failed call: one error per call, with its path.
   app.setErrorHandler((cause, request: TrpcRequest, reply) => {
     const failure = toAuthError(cause);
-    if (failure.code === "SERVER_ERROR") request.log.error({ err: cause }, "request failed");
+    if (failure.code === "SERVER_ERROR") app.log.error({ err: cause, reqId: request.id }, "request failed");
     const code = failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
     return viaTrpc(request, reply, new TRPCError({ code, cause: failure }));
   });
