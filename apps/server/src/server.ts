@@ -1,10 +1,10 @@
 import type { Writable } from "node:stream";
 import { AuthError } from "@authsvc/core";
 import { MAX_CALLS_PER_BATCH } from "@authsvc/core/batching";
-import cors from "@fastify/cors";
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Config } from "./config.js";
 import { closeConnectionsOnceAnswered, connectionOptions } from "./connections.js";
+import { corsAllowList } from "./cors.js";
 import { EarlyRefusals } from "./early-refusals.js";
 import { answerClientError, errorHeaders, toAuthError } from "./errors.js";
 import { withJsonDepthLimit } from "./json-depth.js";
@@ -60,8 +60,10 @@ export async function createServer(config: Config, options: { logStream?: Writab
     sendError(reply, failure, config.errorsAs200);
   });
   const everyAnswer = everyAnswerHeaders();
-  // Set as the request arrives, so that every answer has them, errors and 404s included; a
-  // callback hook, not an async one, because it runs on every request.
+  // Browsers may call only from the listed origins; with none listed, no CORS header is ever sent.
+  const cors = config.corsOrigins.length > 0 ? corsAllowList(config.corsOrigins) : undefined;
+  // Set as the request arrives, so that every answer has them, errors and 404s included; one
+  // callback hook, not an async one nor one per concern, because it runs on every request.
   server.addHook("onRequest", (request, reply, done) => {
     reply.headers(everyAnswer);
     // HTTP/1.1 requires Host; Node's own check is off (connections.ts) since it answers in no shape.
@@ -72,20 +74,9 @@ export async function createServer(config: Config, options: { logStream?: Writab
       );
       return;
     }
+    if (cors?.(request, reply)) return;
     done();
   });
-  // Browsers may call only from the listed origins; with none listed, no CORS header is ever sent.
-  if (config.corsOrigins.length > 0) {
-    await server.register(cors, {
-      origin: config.corsOrigins,
-      methods: ["GET", "POST"],
-      allowedHeaders: ["content-type", "authorization", "trpc-accept"],
-      exposedHeaders: ["retry-after", "x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"],
-      maxAge: 600,
-      // A preflight without its headers gets CORS's usual answer, not a plain-text 400.
-      strictPreflight: false,
-    });
-  }
 
   server.get("/healthz", async () => ({ status: "ok" }));
   server.get("/readyz", async (_request, reply) => {

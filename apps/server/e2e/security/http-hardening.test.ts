@@ -110,6 +110,21 @@ describe("CORS", () => {
     expect(answered.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(answered.headers.get("access-control-allow-methods")).toBe("GET, POST");
     expect(answered.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(answered.headers.get("access-control-allow-headers")).toBe(
+      "content-type, authorization, trpc-accept",
+    );
+    expect(answered.headers.get("access-control-max-age")).toBe("600");
+  });
+
+  it("adds no CORS header to the answers of callers that send no Origin (servers, not browsers)", async () => {
+    const svc = await start({ NODE_ENV: "production", CORS_ORIGINS: "https://app.example.com" });
+    const answer = await post(svc.url, "/api/sso/verify", { token: "x" });
+    expect(answer.status).toBe(401);
+    expectHardened(answer);
+    const cors = [...answer.headers.keys()].filter(
+      (name) => name.startsWith("access-control-") || name === "vary",
+    );
+    expect(cors).toEqual([]);
   });
 
   it("allows pages on this machine in development, and no others", async () => {
