@@ -1,7 +1,8 @@
-import type { Caller, Operations } from "@authsvc/core";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type Caller, type Operations, sessionInput, tokenInput, verifyInput } from "@authsvc/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type Joi from "joi";
 import { callerOf } from "../caller.js";
+import { compiledCheck } from "./compiled-check.js";
 import {
   activateBody,
   loginBody,
@@ -12,9 +13,23 @@ import {
   verifyBody,
 } from "./schemas.js";
 
+/**
+ * The hot routes' bodies pass a compiled check first (Joi took 2–3 µs of a 35 µs verify); Joi
+ * runs on what it does not pass, to take it or word the VALIDATION_ERROR details.
+ */
+const compiledChecks = new Map<Joi.Schema, ReturnType<typeof compiledCheck>>([
+  [sessionBody, compiledCheck(sessionInput)],
+  [tokenBody, compiledCheck(tokenInput)],
+  [verifyBody, compiledCheck(verifyInput)],
+]);
+
 /** Fastify's validator, taken by Joi: failures reach the error handler as Joi errors. */
 function joiValidator({ schema }: { schema: Joi.Schema }) {
-  return (data: unknown) => schema.validate(data, { abortEarly: false });
+  const compiled = compiledChecks.get(schema);
+  return (data: unknown) => {
+    const value = compiled?.(data);
+    return value ? { value } : schema.validate(data, { abortEarly: false });
+  };
 }
 
 /** The documented JSON contract: each route validates with Joi and calls one operation. */
@@ -55,8 +70,17 @@ const GET_BODY_LIMIT = 1024;
  * GET /api/user takes the session id from the query string, an `Authorization: Bearer`
  * header or (as the original service did) a JSON body; browsers cannot send the last.
  */
-async function sessionIdFromAnywhere(request: FastifyRequest<{ Querystring: { sessionId?: string } }>) {
-  if (request.query.sessionId !== undefined) return;
+function sessionIdFromAnywhere(
+  request: FastifyRequest<{ Querystring: { sessionId?: string } }>,
+  _reply: FastifyReply,
+  done: (error?: Error) => void,
+) {
+  // A callback hook: the usual call (the id in the query) costs no promise.
+  if (request.query.sessionId !== undefined) return done();
+  sessionIdFromHeaderOrBody(request).then(() => done(), done);
+}
+
+async function sessionIdFromHeaderOrBody(request: FastifyRequest<{ Querystring: { sessionId?: string } }>) {
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
   const sessionId = bearer ?? (await sessionIdInBody(request));
   // A non-string id goes on to validation, which names what is wrong with it.
