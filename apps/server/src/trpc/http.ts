@@ -173,7 +173,12 @@ export async function trpcHttp<TRouter extends AnyRouter>(
 
     reply.header("vary", "trpc-accept, accept");
     const ctx = options.createContext(request, reply);
-    const results = await Promise.all(calls.map((call, index) => callOne(call, index, ctx)));
+    // One call (httpLink's, or a batch of one) is awaited alone: no array of promises to settle.
+    const [first] = calls;
+    const results =
+      calls.length === 1 && first
+        ? [await callOne(first, 0, ctx)]
+        : await Promise.all(calls.map((call, index) => callOne(call, index, ctx)));
     const answer = request.query.batch === "1" ? results : (results[0] as CallResult);
     return reply
       .status(statusOf(answer))
