@@ -12,6 +12,7 @@ import {
 } from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { z } from "zod";
+import { type OidcClient, oidcClients, oidcJwks, type PrivateJwks } from "./oidc/settings.js";
 import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
 
 const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
@@ -168,6 +169,8 @@ const environment = z
         `must be at least ${DEFAULT_LOCKOUT_SECONDS}: shorter locks let more guesses through than NIST allows`,
       )
       .default(DEFAULT_LOCKOUT_SECONDS),
+    OIDC_CLIENTS: oidcClients,
+    OIDC_JWKS: oidcJwks,
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
@@ -205,6 +208,13 @@ const environment = z
         code: "custom",
         path: ["JWT_SECRET"],
         message: "is required in production (32 bytes or more)",
+      });
+    }
+    if (env.NODE_ENV === "production" && env.OIDC_CLIENTS && !env.OIDC_JWKS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OIDC_JWKS"],
+        message: "is required in production when OIDC_CLIENTS is set (generated keys are for development)",
       });
     }
     if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32) {
@@ -271,6 +281,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** How long ten failed passwords lock a login of the embedded directory. */
   lockoutSeconds: number;
+  /** The OpenID Provider at PUBLIC_URL/oidc, on when clients are registered; `jwks` unset: generated in DATA_DIR. */
+  oidc: { clients: OidcClient[]; jwks: PrivateJwks | undefined } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -342,6 +354,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     lockoutSeconds: env.PASSWORD_LOCKOUT_SECONDS,
+    oidc: env.OIDC_CLIENTS ? { clients: env.OIDC_CLIENTS, jwks: env.OIDC_JWKS } : undefined,
   };
 }
 

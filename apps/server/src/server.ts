@@ -94,6 +94,10 @@ export async function createServer(config: Config, options: { logStream?: Writab
     return { error: "SERVICE_UNAVAILABLE", message: `Not ready: ${failing.join(", ")} unreachable`, failing };
   });
   await server.register(restRoutes, { prefix: "/api", ops });
+  if (services.oidc) {
+    const { oidcRoutes } = await import("./oidc/routes.js");
+    await oidcRoutes(server, { provider: services.oidc, ops });
+  }
   await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",
     router: appRouter,

@@ -15,6 +15,7 @@ import {
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
 import type { FastifyBaseLogger } from "fastify";
+import type Provider from "oidc-provider";
 import { type Config, ConfigError } from "./config.js";
 import { loadSecrets, type Secrets } from "./secrets.js";
 
@@ -22,6 +23,8 @@ export interface Services {
   ops: Operations;
   idp: IdentityProvider;
   store: EphemeralStore;
+  /** The OpenID Provider, when OIDC_CLIENTS registers clients. */
+  oidc: Provider | undefined;
   /** Each dependency the service needs to answer, by the name /readyz reports. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -60,6 +63,7 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     ops,
     idp,
     store,
+    oidc: config.oidc && (await openIdProvider(config, store, idp, secrets)),
     readiness: {
       [config.okta ? "okta" : "directory"]: () => idp.ping(),
       ...(config.redisUrl ? { redis: () => store.ping() } : {}),
@@ -133,4 +137,25 @@ async function oktaProvider(
   const { createOktaProvider } = await import("@authsvc/okta");
   // The store keeps which users proved their mailbox on an Identity Engine org (see MailboxProofs).
   return createOktaProvider({ ...okta, pendingUserTtlSeconds, store });
+}
+
+/** Loaded only when clients are registered, as Okta's SDK is. */
+async function openIdProvider(
+  config: Config,
+  store: EphemeralStore,
+  idp: IdentityProvider,
+  secrets: Secrets,
+) {
+  const [{ createOidcProvider }, { signingKeys }] = await Promise.all([
+    import("./oidc/provider.js"),
+    import("./oidc/keys.js"),
+  ]);
+  const oidc = config.oidc as NonNullable<Config["oidc"]>;
+  return createOidcProvider({
+    config: { ...config, oidc },
+    jwks: await signingKeys(oidc.jwks, config.dataDir),
+    cookieKey: secrets.oidcCookieKey,
+    store,
+    idp,
+  });
 }

@@ -1,0 +1,193 @@
+import * as client from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newPerson, PROVIDERS, type Provider, post, type RunningService, startService } from "./harness.js";
+import {
+  authorization,
+  Browser,
+  discover,
+  expectFields,
+  ISSUER,
+  isPage,
+  REDIRECT_URI,
+  signIn,
+  TEST_CLIENTS,
+} from "./oidc-relying-party.js";
+
+/** A registered user whose email factor is active, with the number of mails sent to them so far. */
+async function activatedUser(service: RunningService) {
+  const person = newPerson();
+  const { body } = await post(service.url, "/api/register", person);
+  const userId = body.userId as string;
+  const otp = await service.inbox.nextCode(person.email, 0);
+  expect((await post(service.url, "/api/activate", { userId, otp })).status).toBe(200);
+  let mails = 1;
+  return { person, userId, nextCode: () => service.inbox.nextCode(person.email, mails++) };
+}
+
+async function startWithClients(provider: Provider = "embedded") {
+  return startService({ OIDC_CLIENTS: JSON.stringify(TEST_CLIENTS) }, provider);
+}
+
+describe.each(PROVIDERS)("OpenID Connect with openid-client as the relying party (%s)", (provider) => {
+  let service: RunningService;
+  const target = () => service.url;
+
+  beforeAll(async () => {
+    service = await startWithClients(provider);
+  }, 30_000);
+  afterAll(() => service?.stop());
+
+  it("signs a user in by code + PKCE: discovery, ID token checked against the JWKS, userinfo", async () => {
+    const { person, userId, nextCode } = await activatedUser(service);
+    const config = await discover(target);
+    const metadata = config.serverMetadata();
+    expect(metadata).toMatchObject({
+      issuer: ISSUER,
+      code_challenge_methods_supported: ["S256"],
+      end_session_endpoint: `${ISSUER}/session/end`,
+    });
+    expect(metadata.id_token_signing_alg_values_supported).toEqual(["ES256", "EdDSA", "RS256"]);
+
+    const { url, codeVerifier, state } = await authorization(config);
+    const callback = await signIn(new Browser(target), url, person, nextCode);
+    expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
+
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+    });
+    const claims = tokens.claims();
+    expect(claims).toMatchObject({ iss: ISSUER, aud: "spa", sub: userId });
+    expect(
+      JSON.parse(Buffer.from(tokens.id_token?.split(".")[0] ?? "", "base64url").toString()),
+    ).toMatchObject({
+      alg: "ES256",
+    });
+    expect(await client.fetchUserInfo(config, tokens.access_token, userId)).toEqual({
+      sub: userId,
+      email: person.email,
+      email_verified: true,
+      name: `${person.firstName} ${person.lastName}`,
+      given_name: person.firstName,
+      family_name: person.lastName,
+      preferred_username: person.email,
+    });
+  });
+});
+
+describe("OpenID Connect refusals", () => {
+  let service: RunningService;
+  const target = () => service.url;
+
+  beforeAll(async () => {
+    service = await startWithClients();
+  }, 30_000);
+  afterAll(() => service?.stop());
+
+  /** A code for the public client, from a signed-in user. */
+  async function codeFlow() {
+    const user = await activatedUser(service);
+    const config = await discover(target);
+    const started = await authorization(config);
+    const callback = await signIn(new Browser(target), started.url, user.person, user.nextCode);
+    return { ...user, config, ...started, callback };
+  }
+
+  async function oauthError(promise: Promise<unknown>): Promise<string | undefined> {
+    const failure = await promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(client.ResponseBodyError);
+    return (failure as client.ResponseBodyError).error;
+  }
+
+  it("answers an unregistered redirect URI, or an unknown client, with an error page and no redirect", async () => {
+    const config = await discover(target);
+    const { url } = await authorization(config);
+    const browser = new Browser(target);
+    for (const [parameter, value] of [
+      ["redirect_uri", "http://evil.test/callback"],
+      ["client_id", "nobody"],
+    ] as const) {
+      const wrong = new URL(url);
+      wrong.searchParams.set(parameter, value);
+      const answer = await browser.visit(wrong.href);
+      if (!isPage(answer)) throw new Error(`redirected to ${answer.redirectedTo}`);
+      expect(answer.status).toBe(400);
+      expect(answer.text).toContain(parameter === "client_id" ? "invalid_client" : "invalid_redirect_uri");
+    }
+  });
+
+  it("refuses a public client's request without PKCE, back at its registered redirect URI", async () => {
+    const config = await discover(target);
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "openid" });
+    const answer = await new Browser(target).visit(url.href);
+    if (isPage(answer)) throw new Error(`expected a redirect, got ${answer.status}: ${answer.text}`);
+    const back = new URL(answer.redirectedTo);
+    expect(back.origin + back.pathname).toBe(REDIRECT_URI);
+    expect(back.searchParams.get("error")).toBe("invalid_request");
+    expect(back.searchParams.get("error_description")).toMatch(/PKCE/);
+  });
+
+  it("refuses a wrong or missing PKCE verifier", async () => {
+    const { config, callback, state } = await codeFlow();
+    const wrongVerifier = client.randomPKCECodeVerifier();
+    expect(
+      await oauthError(
+        client.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier: wrongVerifier,
+          expectedState: state,
+        }),
+      ),
+    ).toBe("invalid_grant");
+    expect(await oauthError(client.authorizationCodeGrant(config, callback, { expectedState: state }))).toBe(
+      "invalid_grant",
+    );
+  });
+
+  it("redeems a code once; a replay is refused and voids the tokens issued from it", async () => {
+    const { config, callback, codeVerifier, state, userId } = await codeFlow();
+    const checks = { pkceCodeVerifier: codeVerifier, expectedState: state };
+    const tokens = await client.authorizationCodeGrant(config, callback, checks);
+    expect((await client.fetchUserInfo(config, tokens.access_token, userId)).sub).toBe(userId);
+
+    expect(await oauthError(client.authorizationCodeGrant(config, callback, checks))).toBe("invalid_grant");
+    await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
+  });
+
+  it("signs an old client's ID token with RS256, its registered algorithm", async () => {
+    const user = await activatedUser(service);
+    const config = await discover(target, "legacy");
+    const started = await authorization(config);
+    const callback = await signIn(new Browser(target), started.url, user.person, user.nextCode);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: started.codeVerifier,
+      expectedState: started.state,
+    });
+    expect(tokens.claims()?.sub).toBe(user.userId);
+    expect(JSON.parse(Buffer.from(tokens.id_token?.split(".")[0] ?? "", "base64url").toString()).alg).toBe(
+      "RS256",
+    );
+  });
+
+  it("asks for the code again after a wrong one, and keeps the form labelled", async () => {
+    const { person, nextCode } = await activatedUser(service);
+    const config = await discover(target);
+    const { url } = await authorization(config);
+    const browser = new Browser(target);
+    const signInPage = expectFields(await browser.visit(url.href), ["Email", "Password"]);
+    const wrongPassword = expectFields(
+      await browser.submit(signInPage, { email: person.email, password: "Wrong-Horse-1" }),
+      ["Email", "Password"],
+    );
+    expect(wrongPassword.status).toBe(401);
+    const codePage = expectFields(await browser.submit(wrongPassword, person), ["Code"]);
+    const code = await nextCode();
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+    const again = expectFields(await browser.submit(codePage, { code: wrong }), ["Code"]);
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    const back = await browser.submit(again, { code });
+    expect(isPage(back)).toBe(false);
+  });
+});
