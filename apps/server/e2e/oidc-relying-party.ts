@@ -84,11 +84,13 @@ export class Browser {
     throw new Error(`more than 10 redirects from ${url}`);
   }
 
-  /** Submits the page's form with these fields, as a user filling it in would. */
+  /** Submits the page's form, its hidden fields and these, as a user filling it in would. */
   submit(page: Page, fields: Record<string, string>) {
-    const action = /<form method="post" action="([^"]+)"/.exec(page.text)?.[1];
+    const action = /<form [^>]*method="post" action="([^"]+)"/.exec(page.text)?.[1];
     if (!action) throw new Error(`no form on the page: ${page.text}`);
-    return this.visit(new URL(action.replaceAll("&amp;", "&"), PUBLIC_URL).href, fields);
+    const hidden = [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)];
+    const form = { ...Object.fromEntries(hidden.map(([, name, value]) => [name, value])), ...fields };
+    return this.visit(new URL(action.replaceAll("&amp;", "&"), PUBLIC_URL).href, form);
   }
 
   private keep(setCookies: string[]): void {

@@ -9,6 +9,7 @@ import {
   ISSUER,
   isPage,
   REDIRECT_URI,
+  SIGNED_OUT_URI,
   signIn,
   TEST_CLIENTS,
 } from "./oidc-relying-party.js";
@@ -154,6 +155,45 @@ describe("OpenID Connect refusals", () => {
 
     expect(await oauthError(client.authorizationCodeGrant(config, callback, checks))).toBe("invalid_grant");
     await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
+  });
+
+  it("refreshes for offline_access, refuses a rotated refresh token's replay, and signs out (RP-initiated)", async () => {
+    const user = await activatedUser(service);
+    const config = await discover(target);
+    const browser = new Browser(target);
+    const started = await authorization(config, "openid offline_access");
+    const callback = await signIn(browser, started.url, user.person, user.nextCode);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: started.codeVerifier,
+      expectedState: started.state,
+    });
+    const firstRefresh = tokens.refresh_token as string;
+    expect(firstRefresh).toBeTruthy();
+
+    const refreshed = await client.refreshTokenGrant(config, firstRefresh);
+    expect(refreshed.claims()?.sub).toBe(user.userId);
+    expect((await client.fetchUserInfo(config, refreshed.access_token, user.userId)).sub).toBe(user.userId);
+    // A public client's refresh token is rotated: the old one, used again, is a stolen one.
+    expect(refreshed.refresh_token).not.toBe(firstRefresh);
+    expect(await oauthError(client.refreshTokenGrant(config, firstRefresh))).toBe("invalid_grant");
+    expect(await oauthError(client.refreshTokenGrant(config, refreshed.refresh_token as string))).toBe(
+      "invalid_grant",
+    );
+
+    // Signed in: another authorization goes straight back to the client, with no page.
+    const again = await authorization(config);
+    expect(isPage(await browser.visit(again.url.href))).toBe(false);
+
+    const logout = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: SIGNED_OUT_URI,
+    });
+    const confirm = await browser.visit(logout.href);
+    if (!isPage(confirm)) throw new Error(`expected the sign-out page, went to ${confirm.redirectedTo}`);
+    const signedOut = await browser.submit(confirm, { logout: "yes" });
+    expect(signedOut).toEqual({ redirectedTo: SIGNED_OUT_URI });
+    // Signed out: the next authorization asks for the password again.
+    expectFields(await browser.visit((await authorization(config)).url.href), ["Email", "Password"]);
   });
 
   it("signs an old client's ID token with RS256, its registered algorithm", async () => {

@@ -1,5 +1,5 @@
-import { createHash, generateKeyPairSync, type JsonWebKey } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { createHash, generateKeyPairSync, type JsonWebKey, randomUUID } from "node:crypto";
+import { access, link, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type PrivateJwks, privateJwksProblem } from "./settings.js";
 
@@ -16,15 +16,32 @@ export async function signingKeys(
 ): Promise<PrivateJwks> {
   if (configured) return configured;
   const file = join(dataDir, DEVELOPMENT_JWKS_FILE);
-  try {
-    await writeFile(file, JSON.stringify(generateJwks()), { flag: "wx", mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  // Written whole under another name, then linked: instances starting together over one
+  // DATA_DIR all read the one set that was linked first, never a half-written file.
+  if (!(await exists(file))) {
+    const draft = `${file}.${process.pid}.${randomUUID()}`;
+    await writeFile(draft, JSON.stringify(generateJwks()), { flag: "wx", mode: 0o600 });
+    try {
+      await link(draft, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      await unlink(draft);
+    }
   }
   const jwks = JSON.parse(await readFile(file, "utf8")) as PrivateJwks;
   const problem = privateJwksProblem(jwks);
   if (problem) throw new Error(`${file}: ${problem}`);
   return jwks;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function generateJwks(): PrivateJwks {
