@@ -1,6 +1,15 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT } from "jose";
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPerson, PROVIDERS, type Provider, post, type RunningService, startService } from "./harness.js";
+import {
+  newPerson,
+  PROVIDERS,
+  type Provider,
+  post,
+  type RunningService,
+  startService,
+  TEST_JWT_SECRET,
+} from "./harness.js";
 import {
   authorization,
   Browser,
@@ -25,9 +34,72 @@ async function activatedUser(service: RunningService) {
   return { person, userId, nextCode: () => service.inbox.nextCode(person.email, mails++) };
 }
 
-async function startWithClients(provider: Provider = "embedded") {
-  return startService({ OIDC_CLIENTS: JSON.stringify(TEST_CLIENTS) }, provider);
+async function startWithClients(provider: Provider = "embedded", env: Record<string, string> = {}) {
+  return startService({ OIDC_CLIENTS: JSON.stringify(TEST_CLIENTS), ...env }, provider);
 }
+
+/** An ID token of the documented SSO: login, the emailed code naming the session, grant, token. */
+async function ssoToken(service: RunningService) {
+  const { person, userId, nextCode } = await activatedUser(service);
+  const login = await post(service.url, "/api/login", { email: person.email, password: person.password });
+  const sessionId = login.body.id as string;
+  await post(service.url, "/api/mfa/verify", { userId });
+  const otp = await nextCode();
+  expect((await post(service.url, "/api/mfa/verify", { userId, otp, sessionId })).status).toBe(200);
+  const { body: grant } = await post(service.url, "/api/sso/grant", { sessionId });
+  const { body } = await post(service.url, "/api/sso/token", { code: grant.code });
+  return { userId, token: body.token as string };
+}
+
+/**
+ * An SSO token that a relying party verifies offline (the signature against the published JWKS,
+ * issuer, audience) with jose's createRemoteJWKSet, and that sso/verify still accepts.
+ */
+async function expectVerifiableSsoToken(service: RunningService, alg: string) {
+  const { userId, token } = await ssoToken(service);
+  const jwks = createRemoteJWKSet(new URL(`${service.url}/oidc/jwks`));
+  const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    issuer: "http://auth.test",
+    audience: "authsvc",
+    algorithms: [alg],
+  });
+  expect([protectedHeader.alg, payload.sub]).toEqual([alg, userId]);
+  expect(await post(service.url, "/api/sso/verify", { token })).toMatchObject({
+    status: 200,
+    body: { sub: userId },
+  });
+  return userId;
+}
+
+describe("TOKEN_ALG=ES256 without registered clients", () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({ TOKEN_ALG: "ES256" });
+  }, 30_000);
+  afterAll(() => service?.stop());
+
+  it("signs /api/sso/token's tokens with ES256, verifiable offline with jose's createRemoteJWKSet; sso/verify still answers", async () => {
+    const userId = await expectVerifiableSsoToken(service, "ES256");
+
+    const published = await fetch(`${service.url}/oidc/jwks`).then((answer) => answer.json());
+    expect(JSON.stringify(published)).not.toMatch(/"(d|p|q|dp|dq|qi)":/);
+    // An HS256 token keyed with JWT_SECRET, valid under the default, is not one of ours any more.
+    const iat = Math.floor(Date.now() / 1000);
+    const hs256 = await new SignJWT({ email: "ada@example.com" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer("http://auth.test")
+      .setAudience("authsvc")
+      .setSubject(userId)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 60)
+      .setJti("j")
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    expect(await post(service.url, "/api/sso/verify", { token: hs256 })).toMatchObject({
+      status: 401,
+      body: { error: "INVALID_TOKEN" },
+    });
+  });
+});
 
 describe.each(PROVIDERS)("OpenID Connect with openid-client as the relying party (%s)", (provider) => {
   let service: RunningService;
@@ -81,9 +153,13 @@ describe("OpenID Connect refusals", () => {
   const target = () => service.url;
 
   beforeAll(async () => {
-    service = await startWithClients();
+    service = await startWithClients("embedded", { TOKEN_ALG: "EdDSA" });
   }, 30_000);
   afterAll(() => service?.stop());
+
+  it("signs /api/sso/token's tokens with TOKEN_ALG=EdDSA, under the provider's own JWKS", async () => {
+    await expectVerifiableSsoToken(service, "EdDSA");
+  });
 
   /** A code for the public client, from a signed-in user. */
   async function codeFlow() {

@@ -9,6 +9,7 @@ import {
   type RateLimitRule,
   type RateLimits,
   type StepUpRule,
+  type TokenAlgorithm,
 } from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { z } from "zod";
@@ -171,6 +172,7 @@ const environment = z
       .default(DEFAULT_LOCKOUT_SECONDS),
     OIDC_CLIENTS: oidcClients,
     OIDC_JWKS: oidcJwks,
+    TOKEN_ALG: z.enum(["HS256", "ES256", "EdDSA"], 'must be "HS256", "ES256" or "EdDSA"').default("HS256"),
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
@@ -210,11 +212,12 @@ const environment = z
         message: "is required in production (32 bytes or more)",
       });
     }
-    if (env.NODE_ENV === "production" && env.OIDC_CLIENTS && !env.OIDC_JWKS) {
+    if (env.NODE_ENV === "production" && (env.OIDC_CLIENTS || env.TOKEN_ALG !== "HS256") && !env.OIDC_JWKS) {
       ctx.addIssue({
         code: "custom",
         path: ["OIDC_JWKS"],
-        message: "is required in production when OIDC_CLIENTS is set (generated keys are for development)",
+        message:
+          "is required in production with OIDC_CLIENTS or an asymmetric TOKEN_ALG (generated keys are for development)",
       });
     }
     if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32) {
@@ -281,8 +284,12 @@ export interface Config {
   rateLimits: RateLimits;
   /** How long ten failed passwords lock a login of the embedded directory. */
   lockoutSeconds: number;
-  /** The OpenID Provider at PUBLIC_URL/oidc, on when clients are registered; `jwks` unset: generated in DATA_DIR. */
-  oidc: { clients: OidcClient[]; jwks: PrivateJwks | undefined } | undefined;
+  /** The OpenID Provider at PUBLIC_URL/oidc, on when clients are registered. */
+  oidc: { clients: OidcClient[] } | undefined;
+  /** OIDC_JWKS: the keys of the provider and of an asymmetric `tokenAlg`; unset: generated in DATA_DIR. */
+  signingJwks: PrivateJwks | undefined;
+  /** How /api/sso/token's ID tokens are signed: HS256 with JWT_SECRET, or with `signingJwks`. */
+  tokenAlg: TokenAlgorithm;
 }
 
 export class ConfigError extends Error {
@@ -354,7 +361,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     lockoutSeconds: env.PASSWORD_LOCKOUT_SECONDS,
-    oidc: env.OIDC_CLIENTS ? { clients: env.OIDC_CLIENTS, jwks: env.OIDC_JWKS } : undefined,
+    oidc: env.OIDC_CLIENTS ? { clients: env.OIDC_CLIENTS } : undefined,
+    signingJwks: env.OIDC_JWKS,
+    tokenAlg: env.TOKEN_ALG,
   };
 }
 

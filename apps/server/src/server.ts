@@ -97,6 +97,8 @@ export async function createServer(config: Config, options: { logStream?: Writab
   if (services.oidc) {
     const { oidcRoutes } = await import("./oidc/routes.js");
     await oidcRoutes(server, { provider: services.oidc, ops });
+  } else if (services.signingJwks) {
+    (await import("./oidc/routes.js")).publishKeys(server, services.signingJwks);
   }
   await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",

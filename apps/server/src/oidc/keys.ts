@@ -58,6 +58,17 @@ function generateJwks(): PrivateJwks {
   };
 }
 
+/** What may be published of each key: its public members and its name. */
+export function publicJwks(jwks: PrivateJwks): PrivateJwks {
+  return {
+    keys: jwks.keys.map(({ kty, crv, x, y, n, e, kid, alg, use }) =>
+      Object.fromEntries(
+        Object.entries({ kty, crv, x, y, n, e, kid, alg, use }).filter(([, v]) => v !== undefined),
+      ),
+    ),
+  };
+}
+
 /** RFC 7638: the key's own hash names it, so a kid never collides across rotations. */
 export function thumbprint(jwk: JsonWebKey): string {
   const members: Record<string, readonly string[]> = {

@@ -3,8 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import { errors } from "oidc-provider";
 import { callerOf } from "../caller.js";
+import { publicJwks } from "./keys.js";
 import { codePage, messagePage, signInPage } from "./pages.js";
 import { OIDC_PATH } from "./provider.js";
+import type { PrivateJwks } from "./settings.js";
 
 /** Between the password and the code: whose password passed, and the session the code must name. */
 interface PasswordPassed {
@@ -185,6 +187,20 @@ export async function oidcRoutes(
       { mergeWithLastSubmission: false },
     );
   }
+}
+
+/**
+ * Without registered clients the provider is not mounted, but an asymmetric TOKEN_ALG still
+ * publishes its keys where the provider would: relying parties verify /api/sso/token's tokens offline.
+ */
+export function publishKeys(server: FastifyInstance, jwks: PrivateJwks): void {
+  const published = publicJwks(jwks);
+  server.get(`${OIDC_PATH}/jwks`, async (_request, reply) =>
+    reply
+      .type("application/jwk-set+json; charset=utf-8")
+      .header("cache-control", "max-age=600")
+      .send(published),
+  );
 }
 
 function passwordPassed(interaction: { result?: Record<string, unknown> }): PasswordPassed | undefined {

@@ -72,6 +72,13 @@ describe("OIDC_CLIENTS and OIDC_JWKS", () => {
       OIDC_CLIENTS: JSON.stringify([spa]),
     };
     expect(problem(production)).toMatch(/^Invalid configuration: OIDC_JWKS is required in production/);
+    const { OIDC_CLIENTS: _clients, ...withoutClients } = production;
+    expect(problem({ ...withoutClients, TOKEN_ALG: "ES256" })).toMatch(
+      /^Invalid configuration: OIDC_JWKS is required/,
+    );
+    expect(problem({ TOKEN_ALG: "RS256" })).toBe(
+      'Invalid configuration: TOKEN_ALG must be "HS256", "ES256" or "EdDSA"',
+    );
   });
 
   it("generates development keys once: ES256, EdDSA and RS256, kept across restarts", async () => {
