@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -170,6 +171,27 @@ describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", (
     expect(
       answers.filter((answer) => answer.status === 400 && answer.body.error === "INVALID_GRANT"),
     ).toHaveLength(49);
+  });
+
+  it("voids, on every instance, the token of a client-bound code replayed at the other instance", async () => {
+    const { sessionId, userId } = await steppedUpSession();
+    const codeVerifier = "a-verifier-of-forty-three-characters-or-more-0123456789";
+    const codeChallenge = createHash("sha256").update(codeVerifier).digest("base64url");
+    const { body: grant } = await post(a(), "/api/sso/grant", { sessionId, clientId: "app", codeChallenge });
+    const redemption = { code: grant.code, clientId: "app", codeVerifier };
+    const { body } = await post(b(), "/api/sso/token", redemption);
+    expect(await post(a(), "/api/sso/verify", { token: body.token })).toMatchObject({
+      status: 200,
+      body: { sub: userId, azp: "app" },
+    });
+
+    expect(await post(a(), "/api/sso/token", redemption)).toMatchObject({
+      status: 400,
+      body: { error: "INVALID_GRANT" },
+    });
+    for (const instance of [a(), b()]) {
+      expect((await post(instance, "/api/sso/verify", { token: body.token })).status).toBe(401);
+    }
   });
 
   it("answers 503 while Redis is unreachable, names it in /readyz, and recovers without losing users", async () => {

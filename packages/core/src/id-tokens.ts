@@ -92,10 +92,16 @@ export class IdTokens {
     this.verifiedCacheSize = options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
   }
 
-  async issue(userId: string, profile: UserProfile, nowMs: number): Promise<string> {
+  /** `jti` when the caller must know it beforehand; `azp`, the client the token was issued to. */
+  async issue(
+    userId: string,
+    profile: UserProfile,
+    nowMs: number,
+    options: { jti?: string; azp?: string } = {},
+  ): Promise<string> {
     const { firstName, lastName, email, login } = profile;
     const iat = Math.floor(nowMs / 1000);
-    return new SignJWT({ firstName, lastName, email, login })
+    return new SignJWT({ firstName, lastName, email, login, ...(options.azp ? { azp: options.azp } : {}) })
       .setProtectedHeader({
         alg: this.alg,
         typ: "JWT",
@@ -106,7 +112,7 @@ export class IdTokens {
       .setSubject(userId)
       .setIssuedAt(iat)
       .setExpirationTime(iat + ID_TOKEN_LIFETIME_SECONDS)
-      .setJti(crypto.randomUUID())
+      .setJti(options.jti ?? crypto.randomUUID())
       .sign(this.signingKey.key);
   }
 
