@@ -8,7 +8,7 @@ export const REDIRECT_URI = "http://rp.test/callback";
 export const SIGNED_OUT_URI = "http://rp.test/signed-out";
 export const CONFIDENTIAL_SECRET = "rp-secret-of-more-than-thirty-two-bytes";
 
-/** The relying parties OIDC_CLIENTS registers: a public one (PKCE) and a confidential one on RS256. */
+/** The relying parties OIDC_CLIENTS registers: public ones (PKCE) on ES256 and EdDSA, a confidential one on RS256. */
 export const TEST_CLIENTS = [
   {
     client_id: "spa",
@@ -16,6 +16,12 @@ export const TEST_CLIENTS = [
     token_endpoint_auth_method: "none",
     redirect_uris: [REDIRECT_URI],
     post_logout_redirect_uris: [SIGNED_OUT_URI],
+  },
+  {
+    client_id: "ed",
+    token_endpoint_auth_method: "none",
+    redirect_uris: [REDIRECT_URI],
+    id_token_signed_response_alg: "EdDSA",
   },
   {
     client_id: "legacy",
@@ -32,7 +38,7 @@ export function towards(target: () => string) {
 
 /** openid-client as a relying party finds the provider: discovery, then every call through `towards`. */
 export async function discover(target: () => string, clientId = "spa"): Promise<client.Configuration> {
-  const auth = clientId === "spa" ? client.None() : client.ClientSecretBasic(CONFIDENTIAL_SECRET);
+  const auth = clientId === "legacy" ? client.ClientSecretBasic(CONFIDENTIAL_SECRET) : client.None();
   const config = await client.discovery(new URL(ISSUER), clientId, undefined, auth, {
     execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
     [client.customFetch]: towards(target),

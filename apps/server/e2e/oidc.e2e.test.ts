@@ -148,12 +148,18 @@ describe.each(PROVIDERS)("OpenID Connect with openid-client as the relying party
   });
 });
 
+/** Long enough for every flow here to redeem its code, short enough to wait out once. */
+const CODE_TTL_SECONDS = 3;
+
 describe("OpenID Connect refusals", () => {
   let service: RunningService;
   const target = () => service.url;
 
   beforeAll(async () => {
-    service = await startWithClients("embedded", { TOKEN_ALG: "EdDSA" });
+    service = await startWithClients("embedded", {
+      TOKEN_ALG: "EdDSA",
+      AUTH_CODE_TTL_SECONDS: String(CODE_TTL_SECONDS),
+    });
   }, 30_000);
   afterAll(() => service?.stop());
 
@@ -270,6 +276,34 @@ describe("OpenID Connect refusals", () => {
     expect(signedOut).toEqual({ redirectedTo: SIGNED_OUT_URI });
     // Signed out: the next authorization asks for the password again.
     expectFields(await browser.visit((await authorization(config)).url.href), ["Email", "Password"]);
+  });
+
+  it("refuses an expired code", async () => {
+    const { config, callback, codeVerifier, state } = await codeFlow();
+    await new Promise((resolve) => setTimeout(resolve, CODE_TTL_SECONDS * 1000 + 200));
+    const checks = { pkceCodeVerifier: codeVerifier, expectedState: state };
+    expect(await oauthError(client.authorizationCodeGrant(config, callback, checks))).toBe("invalid_grant");
+  });
+
+  it("keeps the provider's tokens and the SSO's apart, under one key: each refuses the other's", async () => {
+    const user = await activatedUser(service);
+    const config = await discover(target, "ed");
+    const started = await authorization(config);
+    const callback = await signIn(new Browser(target), started.url, user.person, user.nextCode);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: started.codeVerifier,
+      expectedState: started.state,
+    });
+    // Signed with the Ed25519 key that also signs TOKEN_ALG=EdDSA tokens, but for issuer PUBLIC_URL/oidc.
+    expect(JSON.parse(Buffer.from(tokens.id_token?.split(".")[0] ?? "", "base64url").toString()).alg).toBe(
+      "EdDSA",
+    );
+    expect(await post(service.url, "/api/sso/verify", { token: tokens.id_token })).toMatchObject({
+      status: 401,
+      body: { error: "INVALID_TOKEN" },
+    });
+    const { token: ssoIdToken } = await ssoToken(service);
+    await expect(client.fetchUserInfo(config, ssoIdToken, user.userId)).rejects.toThrow();
   });
 
   it("signs an old client's ID token with RS256, its registered algorithm", async () => {
