@@ -34,6 +34,11 @@ async function activatedUser(service: RunningService) {
   return { person, userId, nextCode: () => service.inbox.nextCode(person.email, mails++) };
 }
 
+/** The algorithm a JWT's header names. */
+function algOf(jwt: string | undefined): string {
+  return JSON.parse(Buffer.from(jwt?.split(".")[0] ?? "", "base64url").toString()).alg;
+}
+
 async function startWithClients(provider: Provider = "embedded", env: Record<string, string> = {}) {
   return startService({ OIDC_CLIENTS: JSON.stringify(TEST_CLIENTS), ...env }, provider);
 }
@@ -131,11 +136,7 @@ describe.each(PROVIDERS)("OpenID Connect with openid-client as the relying party
     });
     const claims = tokens.claims();
     expect(claims).toMatchObject({ iss: ISSUER, aud: "spa", sub: userId });
-    expect(
-      JSON.parse(Buffer.from(tokens.id_token?.split(".")[0] ?? "", "base64url").toString()),
-    ).toMatchObject({
-      alg: "ES256",
-    });
+    expect(algOf(tokens.id_token)).toBe("ES256");
     expect(await client.fetchUserInfo(config, tokens.access_token, userId)).toEqual({
       sub: userId,
       email: person.email,
@@ -167,13 +168,23 @@ describe("OpenID Connect refusals", () => {
     await expectVerifiableSsoToken(service, "EdDSA");
   });
 
-  /** A code for the public client, from a signed-in user. */
-  async function codeFlow() {
+  /** A code for a client (the public one unless named), from a signed-in user. */
+  async function codeFlow(clientId = "spa") {
     const user = await activatedUser(service);
-    const config = await discover(target);
+    const config = await discover(target, clientId);
     const started = await authorization(config);
     const callback = await signIn(new Browser(target), started.url, user.person, user.nextCode);
     return { ...user, config, ...started, callback };
+  }
+
+  /** The tokens of a whole code flow for the client. */
+  async function signedIn(clientId: string) {
+    const flow = await codeFlow(clientId);
+    const tokens = await client.authorizationCodeGrant(flow.config, flow.callback, {
+      pkceCodeVerifier: flow.codeVerifier,
+      expectedState: flow.state,
+    });
+    return { ...flow, tokens };
   }
 
   async function oauthError(promise: Promise<unknown>): Promise<string | undefined> {
@@ -286,39 +297,21 @@ describe("OpenID Connect refusals", () => {
   });
 
   it("keeps the provider's tokens and the SSO's apart, under one key: each refuses the other's", async () => {
-    const user = await activatedUser(service);
-    const config = await discover(target, "ed");
-    const started = await authorization(config);
-    const callback = await signIn(new Browser(target), started.url, user.person, user.nextCode);
-    const tokens = await client.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: started.codeVerifier,
-      expectedState: started.state,
-    });
+    const { config, tokens, userId } = await signedIn("ed");
     // Signed with the Ed25519 key that also signs TOKEN_ALG=EdDSA tokens, but for issuer PUBLIC_URL/oidc.
-    expect(JSON.parse(Buffer.from(tokens.id_token?.split(".")[0] ?? "", "base64url").toString()).alg).toBe(
-      "EdDSA",
-    );
+    expect(algOf(tokens.id_token)).toBe("EdDSA");
     expect(await post(service.url, "/api/sso/verify", { token: tokens.id_token })).toMatchObject({
       status: 401,
       body: { error: "INVALID_TOKEN" },
     });
     const { token: ssoIdToken } = await ssoToken(service);
-    await expect(client.fetchUserInfo(config, ssoIdToken, user.userId)).rejects.toThrow();
+    await expect(client.fetchUserInfo(config, ssoIdToken, userId)).rejects.toThrow();
   });
 
   it("signs an old client's ID token with RS256, its registered algorithm", async () => {
-    const user = await activatedUser(service);
-    const config = await discover(target, "legacy");
-    const started = await authorization(config);
-    const callback = await signIn(new Browser(target), started.url, user.person, user.nextCode);
-    const tokens = await client.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: started.codeVerifier,
-      expectedState: started.state,
-    });
-    expect(tokens.claims()?.sub).toBe(user.userId);
-    expect(JSON.parse(Buffer.from(tokens.id_token?.split(".")[0] ?? "", "base64url").toString()).alg).toBe(
-      "RS256",
-    );
+    const { tokens, userId } = await signedIn("legacy");
+    expect(tokens.claims()?.sub).toBe(userId);
+    expect(algOf(tokens.id_token)).toBe("RS256");
   });
 
   it("asks for the code again after a wrong one, and keeps the form labelled", async () => {
