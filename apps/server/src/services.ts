@@ -72,7 +72,8 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     ops,
     idp,
     store,
-    oidc: config.oidc && signingJwks && (await openIdProvider(config, signingJwks, store, idp, secrets)),
+    oidc:
+      config.oidc && signingJwks && (await openIdProvider(config, signingJwks, { store, idp, log }, secrets)),
     signingJwks,
     readiness: {
       [config.okta ? "okta" : "directory"]: () => idp.ping(),
@@ -153,8 +154,7 @@ async function oktaProvider(
 async function openIdProvider(
   config: Config,
   jwks: PrivateJwks,
-  store: EphemeralStore,
-  idp: IdentityProvider,
+  parts: { store: EphemeralStore; idp: IdentityProvider; log: FastifyBaseLogger },
   secrets: Secrets,
 ) {
   const { createOidcProvider } = await import("./oidc/provider.js");
@@ -162,7 +162,6 @@ async function openIdProvider(
     config: { ...config, oidc: config.oidc as NonNullable<Config["oidc"]> },
     jwks,
     cookieKey: secrets.oidcCookieKey,
-    store,
-    idp,
+    ...parts,
   });
 }

@@ -21,6 +21,8 @@ export interface OidcProviderOptions {
   cookieKey: Uint8Array;
   store: EphemeralStore;
   idp: IdentityProvider;
+  /** Where its failures go: the service's log, not the library's stderr. */
+  log: { error(details: object, message: string): void };
 }
 
 /**
@@ -86,6 +88,7 @@ export async function createOidcProvider(options: OidcProviderOptions): Promise<
   const provider = new Provider(`${config.publicUrl}${OIDC_PATH}`, configuration);
   // Its requests carry X-Forwarded-* set from PUBLIC_URL by the routes (routes.ts), never the client's.
   provider.proxy = true;
+  provider.on("server_error", (_ctx, error) => options.log.error({ err: error }, "OpenID Provider failed"));
   await checkClients(provider, config.oidc.clients);
   return provider;
 }
