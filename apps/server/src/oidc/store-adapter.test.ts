@@ -1,4 +1,4 @@
-import { MemoryStore } from "@authsvc/core";
+import { AuthError, MemoryStore } from "@authsvc/core";
 import { errors } from "oidc-provider";
 import { describe, expect, it } from "vitest";
 import { storeAdapter } from "./store-adapter.js";
@@ -20,6 +20,18 @@ describe("the provider's storage over the EphemeralStore", () => {
     ).toBeInstanceOf(errors.InvalidGrant);
     expect(await accessTokens.find("token-1")).toBeUndefined();
     expect(await codes.find("code-1")).toBeUndefined();
+  });
+
+  it("answers temporarily_unavailable (503) while the store is away, not a server_error", async () => {
+    const store = new MemoryStore();
+    store.get = () => Promise.reject(new AuthError("SERVICE_UNAVAILABLE", "Redis is unreachable"));
+    const failure = await storeAdapter(
+      store,
+      3600,
+    )("AccessToken")
+      .find("token-1")
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ statusCode: 503, error: "temporarily_unavailable", expose: true });
   });
 
   it("finds by id and by uid, marks what was consumed, and keeps no id in a key", async () => {

@@ -1,4 +1,4 @@
-import { digest, type EphemeralStore } from "@authsvc/core";
+import { AuthError, digest, type EphemeralStore } from "@authsvc/core";
 import { type Adapter, type AdapterFactory, type AdapterPayload, errors } from "oidc-provider";
 
 /**
@@ -13,12 +13,45 @@ import { type Adapter, type AdapterFactory, type AdapterPayload, errors } from "
  * - revokeByGrantId: one mark per grant, checked on every find, instead of an index of its tokens.
  */
 export function storeAdapter(store: EphemeralStore, grantTtlSeconds: number): AdapterFactory {
-  return (model) => new StoreAdapter(store, grantTtlSeconds, model);
+  const unavailableInOAuthTerms = inOAuthTerms(store);
+  return (model) => new StoreAdapter(unavailableInOAuthTerms, grantTtlSeconds, model);
+}
+
+type UsedStore = Pick<EphemeralStore, "get" | "set" | "setIfAbsent" | "delete">;
+
+/**
+ * The store being away (SERVICE_UNAVAILABLE) answers as OAuth says (RFC 6749 4.1.2.1:
+ * `temporarily_unavailable`), with 503 as the rest of the service, instead of a 500 server_error.
+ */
+class StoreUnavailable extends errors.OIDCProviderError {
+  override error_description = "the service cannot reach its store; try again shortly";
+
+  constructor() {
+    super(503, "temporarily_unavailable");
+    this.expose = true;
+  }
+}
+
+function inOAuthTerms(store: EphemeralStore): UsedStore {
+  const translated = async <T>(call: Promise<T>): Promise<T> => {
+    try {
+      return await call;
+    } catch (error) {
+      if (error instanceof AuthError && error.code === "SERVICE_UNAVAILABLE") throw new StoreUnavailable();
+      throw error;
+    }
+  };
+  return {
+    get: (key) => translated(store.get(key)),
+    set: (key, value, ttlMs) => translated(store.set(key, value, ttlMs)),
+    setIfAbsent: (key, value, ttlMs) => translated(store.setIfAbsent(key, value, ttlMs)),
+    delete: (key) => translated(store.delete(key)),
+  };
 }
 
 class StoreAdapter implements Adapter {
   constructor(
-    private readonly store: EphemeralStore,
+    private readonly store: UsedStore,
     private readonly grantTtlSeconds: number,
     private readonly model: string,
   ) {}
