@@ -9,10 +9,12 @@ import {
   type RateLimitRule,
   type RateLimits,
   type StepUpRule,
+  type TokenAlgorithm,
 } from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { DEFAULT_SCOPES, readPrivateKey, type ServiceAppCredential } from "@authsvc/okta/credential";
 import { z } from "zod";
+import { type OidcClient, oidcClients, oidcJwks, type PrivateJwks } from "./oidc/settings.js";
 import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
 
 const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
@@ -229,6 +231,9 @@ const environment = z
         `must be at least ${DEFAULT_LOCKOUT_SECONDS}: shorter locks let more guesses through than NIST allows`,
       )
       .default(DEFAULT_LOCKOUT_SECONDS),
+    OIDC_CLIENTS: oidcClients,
+    OIDC_JWKS: oidcJwks,
+    TOKEN_ALG: z.enum(["HS256", "ES256", "EdDSA"], 'must be "HS256", "ES256" or "EdDSA"').default("HS256"),
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
@@ -279,6 +284,14 @@ const environment = z
         code: "custom",
         path: ["JWT_SECRET"],
         message: "is required in production (32 bytes or more)",
+      });
+    }
+    if (env.NODE_ENV === "production" && (env.OIDC_CLIENTS || env.TOKEN_ALG !== "HS256") && !env.OIDC_JWKS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OIDC_JWKS"],
+        message:
+          "is required in production with OIDC_CLIENTS or an asymmetric TOKEN_ALG (generated keys are for development)",
       });
     }
     if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32) {
@@ -347,6 +360,12 @@ export interface Config {
   rateLimits: RateLimits;
   /** How long ten failed passwords lock a login of the embedded directory. */
   lockoutSeconds: number;
+  /** The OpenID Provider at PUBLIC_URL/oidc, on when clients are registered. */
+  oidc: { clients: OidcClient[] } | undefined;
+  /** OIDC_JWKS: the keys of the provider and of an asymmetric `tokenAlg`; unset: generated in DATA_DIR. */
+  signingJwks: PrivateJwks | undefined;
+  /** How /api/sso/token's ID tokens are signed: HS256 with JWT_SECRET, or with `signingJwks`. */
+  tokenAlg: TokenAlgorithm;
 }
 
 export class ConfigError extends Error {
@@ -419,6 +438,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     lockoutSeconds: env.PASSWORD_LOCKOUT_SECONDS,
+    oidc: env.OIDC_CLIENTS ? { clients: env.OIDC_CLIENTS } : undefined,
+    signingJwks: env.OIDC_JWKS,
+    tokenAlg: env.TOKEN_ALG,
   };
 }
 

@@ -96,6 +96,12 @@ export async function createServer(config: Config, options: { logStream?: Writab
   });
   await server.register(restRoutes, { prefix: "/api", ops });
   await server.register(apiDocs, { prefix: "/api", errorsAs200: config.errorsAs200 });
+  if (services.oidc) {
+    const { oidcRoutes } = await import("./oidc/routes.js");
+    await oidcRoutes(server, { provider: services.oidc, ops });
+  } else if (services.signingJwks) {
+    (await import("./oidc/routes.js")).publishKeys(server, services.signingJwks);
+  }
   await server.register(trpcHttp<AppRouter>, {
     prefix: "/trpc",
     router: appRouter,

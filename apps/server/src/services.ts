@@ -15,13 +15,19 @@ import {
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
 import type { FastifyBaseLogger } from "fastify";
+import type Provider from "oidc-provider";
 import { type Config, ConfigError } from "./config.js";
+import type { PrivateJwks } from "./oidc/settings.js";
 import { loadSecrets, type Secrets } from "./secrets.js";
 
 export interface Services {
   ops: Operations;
   idp: IdentityProvider;
   store: EphemeralStore;
+  /** The OpenID Provider, when OIDC_CLIENTS registers clients. */
+  oidc: Provider | undefined;
+  /** The signing keys (OIDC_JWKS or generated), when the provider or an asymmetric TOKEN_ALG needs them. */
+  signingJwks: PrivateJwks | undefined;
   /** Each dependency the service needs to answer, by the name /readyz reports. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -42,8 +48,14 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
   const idp = config.okta
     ? await oktaProvider(config.okta, config.pendingUserTtlSeconds, store)
     : await embeddedDirectory(config, store, mailer as Mailer, secrets);
+  const signingJwks =
+    config.oidc || config.tokenAlg !== "HS256"
+      ? await (await import("./oidc/keys.js")).signingKeys(config.signingJwks, config.dataDir)
+      : undefined;
   const idTokens = new IdTokens({
-    secret: secrets.idTokenKey,
+    ...(config.tokenAlg === "HS256" || !signingJwks
+      ? { secret: secrets.idTokenKey }
+      : { keys: { alg: config.tokenAlg, jwks: signingJwks } }),
     issuer: config.publicUrl,
     audience: config.tokenAudience,
   });
@@ -60,6 +72,9 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     ops,
     idp,
     store,
+    oidc:
+      config.oidc && signingJwks && (await openIdProvider(config, signingJwks, { store, idp, log }, secrets)),
+    signingJwks,
     readiness: {
       [config.okta ? "okta" : "directory"]: () => idp.ping(),
       ...(config.redisUrl ? { redis: () => store.ping() } : {}),
@@ -133,4 +148,20 @@ async function oktaProvider(
   const { createOktaProvider } = await import("@authsvc/okta");
   // The store keeps which users proved their mailbox on an Identity Engine org (see MailboxProofs).
   return createOktaProvider({ ...okta, pendingUserTtlSeconds, store });
+}
+
+/** Loaded only when clients are registered, as Okta's SDK is. */
+async function openIdProvider(
+  config: Config,
+  jwks: PrivateJwks,
+  parts: { store: EphemeralStore; idp: IdentityProvider; log: FastifyBaseLogger },
+  secrets: Secrets,
+) {
+  const { createOidcProvider } = await import("./oidc/provider.js");
+  return createOidcProvider({
+    config: { ...config, oidc: config.oidc as NonNullable<Config["oidc"]> },
+    jwks,
+    cookieKey: secrets.oidcCookieKey,
+    ...parts,
+  });
 }

@@ -4,6 +4,7 @@ import type Joi from "joi";
 import { callerOf } from "../caller.js";
 import {
   activateBody,
+  grantBody,
   loginBody,
   mfaVerifyBody,
   registerBody,
@@ -37,7 +38,7 @@ export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operation
   post("/login", loginBody, limited(ops.login));
   post("/mfa/verify", mfaVerifyBody, limited(ops.verifyMfa));
   post("/logout", sessionBody, ops.logout);
-  post("/sso/grant", sessionBody, ops.issueAuthorizationCode);
+  post("/sso/grant", grantBody, ops.issueAuthorizationCode);
   post("/sso/token", tokenBody, ops.exchangeCodeForToken);
   post("/sso/verify", verifyBody, ops.verifyIdToken);
 

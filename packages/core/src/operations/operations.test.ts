@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../errors.js";
 import { DEFAULT_RATE_LIMITS } from "../rate-limiter.js";
@@ -149,6 +150,52 @@ describe("the operations, below any door", () => {
     const late = await s.ops.issueAuthorizationCode({ sessionId });
     s.advance(61_000);
     expect(await refusal(s.ops.exchangeCodeForToken(late))).toBe("INVALID_GRANT");
+  });
+
+  describe("a code bound to a client, a redirect URI and a PKCE challenge (RFC 6749 4.1.3, RFC 7636)", () => {
+    const verifier = "a-verifier-of-forty-three-characters-or-more-0123456789";
+    const binding = {
+      clientId: "app",
+      redirectUri: "https://app.example/cb",
+      codeChallenge: createHash("sha256").update(verifier).digest("base64url"),
+      codeChallengeMethod: "S256" as const,
+    };
+    const redemption = { clientId: "app", redirectUri: "https://app.example/cb", codeVerifier: verifier };
+
+    it("is redeemed only with the same client, redirect URI and the challenge's verifier", async () => {
+      const s = operationsAtTestClock({ stepUp: "off" });
+      const sessionId = await (await activated(s)).logIn();
+      const boundCode = async () => (await s.ops.issueAuthorizationCode({ sessionId, ...binding })).code;
+      for (const wrong of [
+        { ...redemption, clientId: "other" },
+        { ...redemption, clientId: undefined },
+        { ...redemption, redirectUri: "https://app.example/other" },
+        { ...redemption, codeVerifier: undefined },
+        { ...redemption, codeVerifier: `${verifier}x` },
+      ]) {
+        expect(await refusal(s.ops.exchangeCodeForToken({ code: await boundCode(), ...wrong }))).toBe(
+          "INVALID_GRANT",
+        );
+      }
+      const { token } = await s.ops.exchangeCodeForToken({ code: await boundCode(), ...redemption });
+      expect(await s.ops.verifyIdToken({ token })).toMatchObject({ azp: "app" });
+      // A verifier for a code that had no challenge: a PKCE downgrade (RFC 9700 2.1.1).
+      const unbound = await s.ops.issueAuthorizationCode({ sessionId });
+      expect(await refusal(s.ops.exchangeCodeForToken({ ...unbound, codeVerifier: verifier }))).toBe(
+        "INVALID_GRANT",
+      );
+    });
+
+    it("voids the token issued from it when the code is replayed (RFC 6749 4.1.2)", async () => {
+      const s = operationsAtTestClock({ stepUp: "off" });
+      const sessionId = await (await activated(s)).logIn();
+      const { code } = await s.ops.issueAuthorizationCode({ sessionId, ...binding });
+      const { token } = await s.ops.exchangeCodeForToken({ code, ...redemption });
+      expect(await s.ops.verifyIdToken({ token })).toMatchObject({ azp: "app" });
+
+      expect(await refusal(s.ops.exchangeCodeForToken({ code, ...redemption }))).toBe("INVALID_GRANT");
+      expect(await refusal(s.ops.verifyIdToken({ token }))).toBe("INVALID_TOKEN");
+    });
   });
 
   it("refuses an ID token once its ten hours are over", async () => {

@@ -1,17 +1,10 @@
-import {
-  grantAnswer,
-  idTokenClaims,
-  sessionInput,
-  tokenAnswer,
-  tokenInput,
-  verifyInput,
-} from "@authsvc/core";
+import { grantAnswer, grantInput, idTokenClaims, tokenAnswer, tokenInput, verifyInput } from "@authsvc/core";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { publicProcedure } from "../init.js";
 
 export const ssoRouter = {
   grant: publicProcedure
-    .input(sessionInput)
+    .input(grantInput)
     .output(grantAnswer)
     .mutation(({ ctx, input }) => ctx.ops.issueAuthorizationCode(input)),
   token: publicProcedure
