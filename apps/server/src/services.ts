@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
+  allOf,
   createOperations,
   type EphemeralStore,
   type IdentityProvider,
@@ -10,12 +11,15 @@ import {
   OneTimeCodes,
   type Operations,
   RateLimiter,
+  type SecurityEvents,
   systemClock,
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
 import type { FastifyBaseLogger } from "fastify";
+import { auditLog } from "./audit-log.js";
 import { type Config, ConfigError } from "./config.js";
+import { ServiceMetrics } from "./metrics.js";
 import { loadSecrets, type Secrets } from "./secrets.js";
 
 export interface Services {
@@ -24,6 +28,8 @@ export interface Services {
   store: EphemeralStore;
   /** Each dependency the service needs to answer, by the name /readyz reports. */
   readiness: Record<string, () => Promise<void>>;
+  /** The Prometheus metrics; undefined with METRICS=off. */
+  metrics: ServiceMetrics | undefined;
   close(): Promise<void>;
 }
 
@@ -39,9 +45,18 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     : new MemoryStore(systemClock);
   // With Okta, Okta mails the codes; the embedded directory has this service mail them.
   const mailer = config.okta ? undefined : developmentOrSmtpMailer(config, log);
+  // The probes of the dependencies' health, made once the providers exist (the metrics need them first).
+  const health: Record<string, () => Promise<void>> = {};
+  const metrics = config.metrics ? new ServiceMetrics(health) : undefined;
   const idp = config.okta
-    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds, store)
+    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds, store, metrics)
     : await embeddedDirectory(config, store, mailer as Mailer, secrets);
+  const readiness = {
+    [config.okta ? "okta" : "directory"]: () => idp.ping(),
+    ...(config.redisUrl ? { redis: () => store.ping() } : {}),
+  };
+  Object.assign(health, readiness, mailer instanceof SmtpMailer ? { smtp: () => mailer.ping() } : {});
+  const events: SecurityEvents = metrics ? allOf(auditLog(log), metrics) : auditLog(log);
   const idTokens = new IdTokens({
     secret: secrets.idTokenKey,
     issuer: config.publicUrl,
@@ -52,18 +67,17 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     store,
     clock: systemClock,
     idTokens,
-    limiter: new RateLimiter({ store, clock: systemClock, limits: config.rateLimits }),
+    limiter: new RateLimiter({ store, clock: systemClock, limits: config.rateLimits, events }),
     grantTtlSeconds: config.authCodeTtlSeconds,
     stepUp: config.stepUp,
+    events,
   });
   return {
-    ops,
+    ops: metrics ? metrics.measure(ops) : ops,
     idp,
     store,
-    readiness: {
-      [config.okta ? "okta" : "directory"]: () => idp.ping(),
-      ...(config.redisUrl ? { redis: () => store.ping() } : {}),
-    },
+    readiness,
+    metrics,
     async close() {
       await Promise.allSettled([idp.close(), store.close(), mailer?.close()]);
     },
@@ -129,8 +143,14 @@ async function oktaProvider(
   okta: NonNullable<Config["okta"]>,
   pendingUserTtlSeconds: number,
   store: EphemeralStore,
+  metrics: ServiceMetrics | undefined,
 ) {
   const { createOktaProvider } = await import("@authsvc/okta");
   // The store keeps which users proved their mailbox on an Identity Engine org (see MailboxProofs).
-  return createOktaProvider({ ...okta, pendingUserTtlSeconds, store });
+  return createOktaProvider({
+    ...okta,
+    pendingUserTtlSeconds,
+    store,
+    ...(metrics ? { observeCalls: metrics.observeOktaCall } : {}),
+  });
 }

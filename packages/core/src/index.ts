@@ -5,4 +5,5 @@ export * from "./one-time-codes.js";
 export * from "./operations/index.js";
 export * from "./ports.js";
 export * from "./rate-limiter.js";
+export * from "./security-events.js";
 export * from "./ttl-cache.js";

@@ -20,7 +20,7 @@ import { MailboxProofs } from "./mailbox-proofs.js";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
 import { type AuthnAnswer, mfaEnrollAtAuthn, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
-import { TimeBoundRequestExecutor } from "./request-executor.js";
+import { type OktaCallObserver, TimeBoundRequestExecutor } from "./request-executor.js";
 
 export interface OktaProviderOptions {
   /** The org's URL, e.g. https://example.okta.com. */
@@ -44,6 +44,8 @@ export interface OktaProviderOptions {
    * MailboxProofs): the service's shared store. A store of this process alone when not given.
    */
   store?: EphemeralStore;
+  /** Told of every call to Okta (its endpoint, status and X-Rate-Limit-Remaining): the service's metrics. */
+  observeCalls?: OktaCallObserver;
 }
 
 /** The org's authentication pipeline, as `/.well-known/okta-organization` tells it. */
@@ -71,10 +73,10 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
     // The SDK's default cache serves GETs by URL: a revoked session would still read as live.
     cacheMiddleware: null,
     // The SDK's default executor has no timeout: it would wait forever on a silent server.
-    requestExecutor: new TimeBoundRequestExecutor({
-      requestTimeout: requestTimeoutMs,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-    }),
+    requestExecutor: new TimeBoundRequestExecutor(
+      { requestTimeout: requestTimeoutMs, maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES },
+      options.observeCalls,
+    ),
   });
   const cacheMs = (options.profileCacheSeconds ?? DEFAULT_PROFILE_CACHE_SECONDS) * 1000;
   const pendingUserTtlMs = (options.pendingUserTtlSeconds ?? DEFAULT_PENDING_USER_TTL_SECONDS) * 1000;

@@ -1,7 +1,7 @@
-import type { Caller, Operations } from "@authsvc/core";
+import type { Operations } from "@authsvc/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Joi from "joi";
-import { callerOf } from "../caller.js";
+import { throughDoor } from "../caller.js";
 import {
   activateBody,
   loginBody,
@@ -20,22 +20,19 @@ function joiValidator({ schema }: { schema: Joi.Schema }) {
 /** The documented JSON contract: each route validates with Joi and calls one operation. */
 export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operations }): Promise<void> {
   app.setValidatorCompiler(joiValidator);
+  throughDoor(app, "rest");
 
+  // The request is the operation's caller (its IP, User-Agent, request id and door).
   const post = <T>(
     url: string,
     schema: Joi.Schema,
     run: (body: T, request: FastifyRequest) => Promise<unknown>,
   ) => app.post(url, { schema: { body: schema } }, (request) => run(request.body as T, request));
-  // The rate-limited operations learn the caller's IP and User-Agent; the others are called as they were.
-  const limited =
-    <T>(operation: (body: T, caller: Caller) => Promise<unknown>) =>
-    (body: T, request: FastifyRequest) =>
-      operation(body, callerOf(request));
 
-  post("/register", registerBody, limited(ops.register));
-  post("/activate", activateBody, limited(ops.activate));
-  post("/login", loginBody, limited(ops.login));
-  post("/mfa/verify", mfaVerifyBody, limited(ops.verifyMfa));
+  post("/register", registerBody, ops.register);
+  post("/activate", activateBody, ops.activate);
+  post("/login", loginBody, ops.login);
+  post("/mfa/verify", mfaVerifyBody, ops.verifyMfa);
   post("/logout", sessionBody, ops.logout);
   post("/sso/grant", sessionBody, ops.issueAuthorizationCode);
   post("/sso/token", tokenBody, ops.exchangeCodeForToken);
@@ -44,7 +41,7 @@ export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operation
   app.get<{ Querystring: { sessionId?: string } }>(
     "/user",
     { preValidation: sessionIdFromAnywhere, schema: { querystring: sessionBody } },
-    (request) => ops.currentUser(request.query as { sessionId: string }),
+    (request) => ops.currentUser(request.query as { sessionId: string }, request),
   );
 }
 
