@@ -1,12 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
 import { SmtpInbox } from "@authsvc/mail/testing";
 import { hash, verify } from "@node-rs/argon2";
 import type { LoadSettings } from "./load.js";
+import {
+  firstLine,
+  here,
+  type LoadResult,
+  load,
+  median,
+  root,
+  signUp,
+  startChild,
+  startService,
+} from "./service.js";
 
 /**
  * `npm run bench`: starts the service on its embedded defaults and a bare Fastify
@@ -14,60 +22,9 @@ import type { LoadSettings } from "./load.js";
  * loads each hot endpoint and the bare route in turn (A B A B ...) from a separate
  * process and prints medians. `--write` also writes bench/RESULTS.md.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  total: number;
-}
-
-function startChild(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [script], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-}
-
-async function firstLine(child: ChildProcess): Promise<string> {
-  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
-  return chunk.toString().trim();
-}
-
-async function load(settings: LoadSettings): Promise<LoadResult> {
-  const child = spawn(process.execPath, [join(here, "load.js"), JSON.stringify(settings)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk));
-  await once(child, "exit");
-  const result = JSON.parse(output) as LoadResult;
-  if (result.errors > 0 || result.non2xx > 0) {
-    throw new Error(
-      `${settings.requests[0]?.path}: ${result.errors} errors, ${result.non2xx} non-2xx answers`,
-    );
-  }
-  return result;
-}
-
-async function json(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  const answer = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(answer)}`);
-  return answer;
-}
 
 /** The hand-written part of RESULTS.md (from "## Notes" on), which a new run keeps. */
 function keptNotes(): string {
@@ -79,9 +36,6 @@ function keptNotes(): string {
     return "";
   }
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** Resident set of a process now, in MB. */
 function rssMb(pid: number): number {
@@ -104,46 +58,16 @@ async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, 
 
 async function main() {
   const inbox = await SmtpInbox.start();
-  const dataDir = mkdtempSync(join(tmpdir(), "authsvc-bench-"));
-  const port = 3900 + Math.floor(Math.random() * 50);
-  const url = `http://127.0.0.1:${port}`;
-
-  const startedAt = performance.now();
-  const server = startChild(join(root, "apps/server/dist/main.js"), {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    SMTP_URL: inbox.url,
+  const service = await startService({
     // One client logging in as one user thousands of times is what the limits refuse: off here,
     // so that the figure is the cost of a login, not of a refusal.
     RATE_LIMIT_LOGIN_PER_IP: "off",
     RATE_LIMIT_LOGIN_PER_ACCOUNT: "off",
+    SMTP_URL: inbox.url,
   });
-  server.stdout?.resume();
-  let startupMs = 0;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  startupMs = performance.now() - startedAt;
-
-  const person = {
-    firstName: "Bench",
-    lastName: "Mark",
-    email: "bench@example.com",
-    password: "Load-Test-2026",
-  };
-  const { userId } = (await json(url, "/api/register", person)) as { userId: string };
-  await json(url, "/api/activate", { userId, otp: await inbox.nextCode(person.email, 0) });
-  const session = await json(url, "/api/login", { email: person.email, password: person.password });
-  await new Promise((r) => setTimeout(r, 5100));
-  const sessionId = session.id as string;
-  await json(url, "/api/mfa/verify", { userId });
-  await json(url, "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1), sessionId });
-  const { code } = (await json(url, "/api/sso/grant", { sessionId })) as { code: string };
-  const { token } = (await json(url, "/api/sso/token", { code })) as { token: string };
-  const verifyBytes = JSON.stringify(await json(url, "/api/sso/verify", { token }));
+  const { url, startupMs } = service;
+  const server = service.child;
+  const { person, sessionId, token, verifyBytes } = await signUp(url, inbox);
 
   const bare = startChild(join(here, "bare.js"), { BARE_BODY: verifyBytes, PORT: "0" });
   const bareUrl = `http://127.0.0.1:${await firstLine(bare)}`;
@@ -306,10 +230,9 @@ async function main() {
     );
   }
 
-  server.kill("SIGTERM");
+  service.stop();
   bare.kill("SIGTERM");
   await inbox.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 await main();

@@ -287,6 +287,9 @@ describe("metrics", () => {
     await trpc(svc.url, "sso.verify", { token });
     await post(svc.url, "/api/login", person);
     expect((await post(svc.url, "/api/login", person)).status).toBe(429);
+    await post(svc.url, "/api/login", { email: person.email });
+    await trpc(svc.url, "auth.login", { email: 7 });
+    await post(svc.url, "/api/sso/verify", "{not json");
     const after = await scrape(svc.url);
 
     const moved = (name: string, labels: Record<string, string> = {}) =>
@@ -322,6 +325,22 @@ describe("metrics", () => {
         door: "rest",
         outcome: "RATE_LIMITED",
       }),
+      restInvalidLogins: moved("authsvc_refused_requests_total", {
+        operation: "login",
+        door: "rest",
+        outcome: "VALIDATION_ERROR",
+      }),
+      restLoginsRefusedTwice: moved("authsvc_refused_requests_total", { outcome: "OKTA_ERROR" }),
+      trpcInvalidLogins: moved("authsvc_refused_requests_total", {
+        operation: "login",
+        door: "trpc",
+        outcome: "VALIDATION_ERROR",
+      }),
+      restBadJson: moved("authsvc_refused_requests_total", {
+        operation: "verifyIdToken",
+        door: "rest",
+        outcome: "INVALID_JSON",
+      }),
     }).toEqual({
       registered: 1,
       activationSent: 1,
@@ -337,6 +356,11 @@ describe("metrics", () => {
       trpcVerifies: 1,
       restLoginsRefused: 1,
       loginsRateLimited: 1,
+      // Only the request refused before the operation: the operation's own refusals are counted above.
+      restInvalidLogins: 1,
+      restLoginsRefusedTwice: 0,
+      trpcInvalidLogins: 1,
+      restBadJson: 1,
     });
     expect(sampleOf(after, "authsvc_dependency_up", { dependency: "directory" })).toBe(1);
     expect(sampleOf(after, "authsvc_dependency_up", { dependency: "smtp" })).toBe(1);

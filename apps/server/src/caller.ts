@@ -1,4 +1,4 @@
-import { userAgentOf } from "@authsvc/core";
+import { type OperationName, userAgentOf } from "@authsvc/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 
 /** The front doors, as the audit log and the metrics name them. */
@@ -15,6 +15,10 @@ declare module "fastify" {
     readonly requestId: string;
     /** The door the request came through; undefined outside the API (health checks, 404s). */
     readonly door: Door | undefined;
+  }
+  /** A REST route's operation, for the metrics of requests refused before it. */
+  interface FastifyContextConfig {
+    operation?: OperationName;
   }
 }
 

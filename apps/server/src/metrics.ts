@@ -39,6 +39,9 @@ export class ServiceMetrics implements SecurityEvents {
   private readonly rateLimited: Counter<"action" | "scope">;
   private readonly oktaCalls: Counter<"method" | "endpoint" | "status">;
   private readonly oktaRemaining: Gauge<"endpoint">;
+  private readonly refusedBefore: Counter<"operation" | "door" | "outcome">;
+  /** Failures an operation threw, already counted with its time: a door's error handler sees them again. */
+  private readonly counted = new WeakSet<object>();
   /** Label sets of successful calls, made once per operation and door: the hot path allocates none. */
   private readonly okLabels = new Map<
     OperationName,
@@ -89,6 +92,12 @@ export class ServiceMetrics implements SecurityEvents {
       name: "authsvc_okta_rate_limit_remaining",
       help: "Okta's X-Rate-Limit-Remaining on its last answer, by endpoint",
       labelNames: ["endpoint"],
+      registers,
+    });
+    this.refusedBefore = new Counter({
+      name: "authsvc_refused_requests_total",
+      help: "Requests for an operation refused before it ran (bad JSON or input, a body too large), by outcome",
+      labelNames: ["operation", "door", "outcome"],
       registers,
     });
     const probe = healthProbe(health);
@@ -147,11 +156,21 @@ export class ServiceMetrics implements SecurityEvents {
           return answer;
         } catch (error) {
           this.observe(name, caller?.door, error instanceof AuthError ? error.code : "SERVER_ERROR", started);
+          if (typeof error === "object" && error !== null) this.counted.add(error);
           throw error;
         }
       };
     }
     return measured as Operations;
+  }
+
+  /**
+   * Counts a door's refusal of a request for `operation`, unless the operation threw it (counted
+   * then, with its time): bad JSON or input, a body too large, refused before the operation ran.
+   */
+  refused(operation: OperationName, door: string, error: unknown, outcome: Outcome): void {
+    if (typeof error === "object" && error !== null && this.counted.has(error)) return;
+    this.refusedBefore.inc({ operation, door, outcome });
   }
 
   private observe(operation: OperationName, door = "in-process", outcome: Outcome, started: number): void {

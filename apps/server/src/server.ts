@@ -16,7 +16,8 @@ import { restRoutes } from "./rest/routes.js";
 import { everyAnswerHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
 import { longestBatchPath, trpcHttp } from "./trpc/http.js";
-import { type AppRouter, appRouter } from "./trpc/router.js";
+import { serviceError } from "./trpc/init.js";
+import { type AppRouter, appRouter, PROCEDURE_OPERATIONS } from "./trpc/router.js";
 import { serveWebApp } from "./web-app.js";
 import { withTimeout } from "./with-timeout.js";
 
@@ -58,6 +59,8 @@ export async function createServer(config: Config, options: { logStream?: Writab
   server.setErrorHandler((error: FastifyError, request, reply) => {
     const failure = earlyRefusals.of(request) ?? toAuthError(error);
     if (failure.code === "SERVER_ERROR") request.log.error({ err: error }, "request failed");
+    const { operation } = request.routeOptions.config;
+    if (operation) services.metrics?.refused(operation, "rest", error, failure.code);
     sendError(reply, failure, config.errorsAs200);
   });
   server.setNotFoundHandler((request, reply) => {
@@ -124,6 +127,8 @@ export async function createServer(config: Config, options: { logStream?: Writab
           if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
             server.log.error({ err: error.cause ?? error, path }, "procedure failed");
           }
+          const operation = path === undefined ? undefined : PROCEDURE_OPERATIONS[path];
+          if (operation) services.metrics?.refused(operation, "trpc", error.cause, serviceError(error).code);
         },
       });
     },

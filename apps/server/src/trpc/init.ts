@@ -28,7 +28,7 @@ export type ServiceErrorData = ErrorBody & {
 };
 
 /** The service's error, whether an operation threw it or tRPC refused the input or the call. */
-function serviceError(error: TRPCError): AuthError {
+export function serviceError(error: TRPCError): AuthError {
   if (error.cause instanceof AuthError) return error.cause;
   const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
   if (error.code === "BAD_REQUEST" && Array.isArray(issues)) {
