@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,18 +64,15 @@ async function json(url: string, path: string, body?: unknown): Promise<Record<s
   return answer;
 }
 
-/** The built service (`apps/server/dist/main.js`) on a free-looking port, once it answers /healthz. */
+/**
+ * The built service (`apps/server/dist/main.js`) on a port the system picks (a fixed one may be
+ * another bench's, on a shared machine), once it answers /healthz.
+ */
 export async function startService(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), "authsvc-bench-"));
-  const port = 3900 + Math.floor(Math.random() * 50);
-  const url = `http://127.0.0.1:${port}`;
   const startedAt = performance.now();
-  const child = startChild(join(root, "apps/server/dist/main.js"), {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    ...env,
-  });
-  child.stdout?.resume();
+  const child = startChild(join(root, "apps/server/dist/main.js"), { PORT: "0", DATA_DIR: dataDir, ...env });
+  const url = await listeningUrl(child);
   for (;;) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
@@ -91,6 +88,30 @@ export async function startService(env: Record<string, string>) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The address the service logs once it listens; its output is read on (and dropped) after that. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const look = (chunk: Buffer) => {
+      output += chunk;
+      const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (!url) return;
+      child.stdout?.off("data", look);
+      child.stdout?.resume();
+      resolve(url);
+    };
+    child.stdout?.on("data", look);
+    child.once("exit", () => reject(new Error(`the service exited before listening: ${output}`)));
+  });
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime: fields 14 and 15 of stat, 12 and 13 after "pid (comm) ", in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Signs a user up through the real flow (codes from `inbox`) to an ID token. */
