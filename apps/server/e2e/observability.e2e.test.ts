@@ -119,6 +119,27 @@ describe("request ids", () => {
   });
 });
 
+describe("request ids of unexpected failures", () => {
+  it("are on the error's log line and in the answer, through either door", async () => {
+    const svc = await startService();
+    try {
+      // The directory closed under the service: its reads fail with an error no table names.
+      await svc.service.services.idp.close();
+      const rest = await call(svc.url, "GET", "/api/user?sessionId=102abc");
+      const viaTrpc = await trpc(svc.url, "user.me", { sessionId: "102abc" });
+      expect([rest.status, viaTrpc.status]).toEqual([500, 500]);
+      const failures = logLines(svc).filter((line) => line.level === 50);
+      expect(failures.map((line) => [line.msg, line.requestId])).toEqual([
+        ["request failed", rest.headers.get("x-request-id")],
+        ["procedure failed", viaTrpc.headers.get("x-request-id")],
+      ]);
+      expect(rest.body.requestId).toBe(rest.headers.get("x-request-id"));
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
 describe("audit log", () => {
   let svc: RunningService;
   beforeAll(async () => {

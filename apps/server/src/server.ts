@@ -16,7 +16,7 @@ import { restRoutes } from "./rest/routes.js";
 import { everyAnswerHeaders } from "./security-headers.js";
 import { createServices } from "./services.js";
 import { longestBatchPath, trpcHttp } from "./trpc/http.js";
-import { serviceError } from "./trpc/init.js";
+import { type Context, serviceError } from "./trpc/init.js";
 import { type AppRouter, appRouter, PROCEDURE_OPERATIONS } from "./trpc/router.js";
 import { serveWebApp } from "./web-app.js";
 import { withTimeout } from "./with-timeout.js";
@@ -123,9 +123,10 @@ export async function createServer(config: Config, options: { logStream?: Writab
         createContext: (request: FastifyRequest, reply: FastifyReply) => ({ ops, caller: request, reply }),
         maxBatchSize: MAX_CALLS_PER_BATCH,
         fastPath: config.trpcFastPath,
-        onError: ({ error, path }) => {
+        onError: ({ error, path, ctx }) => {
           if (!(error.cause instanceof AuthError) && error.code === "INTERNAL_SERVER_ERROR") {
-            server.log.error({ err: error.cause ?? error, path }, "procedure failed");
+            const requestId = (ctx as Context | undefined)?.caller?.requestId;
+            server.log.error({ err: error.cause ?? error, path, requestId }, "procedure failed");
           }
           const operation = path === undefined ? undefined : PROCEDURE_OPERATIONS[path];
           if (operation) services.metrics?.refused(operation, "trpc", error.cause, serviceError(error).code);
