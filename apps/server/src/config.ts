@@ -212,6 +212,12 @@ const environment = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_REQUESTS: flag.default(false),
     TRPC_FAST_PATH: flag.default(true),
+    METRICS: z.enum(["on", "off"], 'must be "on" or "off"').default("on"),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)")
+      .optional(),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
     WEB_APP: z.enum(["on", "off"], 'must be "on" or "off"').optional(),
@@ -253,6 +259,13 @@ const environment = z
       } else if (serviceApp && !env.OKTA_PRIVATE_KEY) {
         issue("OKTA_PRIVATE_KEY", "is required with OKTA_CLIENT_ID");
       }
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["METRICS_PORT"],
+        message: "must differ from PORT (unset it to serve /metrics on the main port)",
+      });
     }
     if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
       ctx.addIssue({
@@ -351,6 +364,12 @@ export interface Config {
   logRequests: boolean;
   /** Plain tRPC calls served by our handler; false: every tRPC request through tRPC's own. */
   trpcFastPath: boolean;
+  /**
+   * Prometheus metrics, or undefined when METRICS=off. `/metrics` is on `port` (a listener of its
+   * own) when set, else on the main port; `token`, when set, is required as a bearer token. In
+   * production, one of the two is needed or `/metrics` is not served (`served` false).
+   */
+  metrics: { port: number | undefined; token: string | undefined; served: boolean } | undefined;
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's IP. */
   trustProxy: boolean | string[];
   /** Origins a browser may call from; empty: none (no CORS headers at all). */
@@ -424,6 +443,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     logRequests: env.LOG_REQUESTS,
     trpcFastPath: env.TRPC_FAST_PATH,
+    metrics:
+      env.METRICS === "off"
+        ? undefined
+        : {
+            port: env.METRICS_PORT,
+            token: env.METRICS_TOKEN,
+            served:
+              env.NODE_ENV !== "production" ||
+              env.METRICS_PORT !== undefined ||
+              env.METRICS_TOKEN !== undefined,
+          },
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === "development" ? [LOCAL_ORIGIN] : []),
     webAppDir:

@@ -162,6 +162,7 @@ describe("refusals made before any route", () => {
         reason: "invalid_request",
         message: expect.stringContaining(message),
         details: [],
+        requestId: answer.headers.get("x-request-id"),
       });
       expectHardened(answer);
       expect(answer.headers.get("access-control-allow-origin")).toBe(ORIGIN);

@@ -2,7 +2,7 @@ import { AuthError, loginInput, type Operations } from "@authsvc/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import { errors } from "oidc-provider";
-import { callerOf } from "../caller.js";
+import { throughDoor } from "../caller.js";
 import { publicJwks } from "./keys.js";
 import { codePage, messagePage, signInPage } from "./pages.js";
 import { OIDC_PATH } from "./provider.js";
@@ -60,6 +60,7 @@ export async function oidcRoutes(
   });
 
   await server.register(async (scope) => {
+    throughDoor(scope, "oidc");
     scope.addContentTypeParser(
       "application/x-www-form-urlencoded",
       { parseAs: "string" },
@@ -101,14 +102,13 @@ export async function oidcRoutes(
         const input = loginInput.safeParse({ email: request.body?.email, password: request.body?.password });
         if (!input.success)
           return page(reply, 400, await signIn(interaction, "Enter your email and password."));
-        const caller = callerOf(request);
         try {
-          const answer = await ops.login(input.data, caller);
+          const answer = await ops.login(input.data, request);
           if (!("id" in answer)) {
             const error = "This account's email address is not confirmed yet: finish signing up first.";
             return page(reply, 403, await signIn(interaction, error, input.data.email));
           }
-          await ops.verifyMfa({ userId: answer.userId, sessionId: answer.id }, caller);
+          await ops.verifyMfa({ userId: answer.userId, sessionId: answer.id }, request);
           const passed: PasswordPassed = { userId: answer.userId, sessionId: answer.id };
           interaction.result = { ...interaction.result, passwordPassed: passed };
           await interaction.persist();
@@ -131,13 +131,13 @@ export async function oidcRoutes(
         if (!/^\d{6}$/.test(otp))
           return page(reply, 400, codePage({ action, error: "Enter the six-digit code." }));
         try {
-          await ops.verifyMfa({ ...pending, otp }, callerOf(request));
+          await ops.verifyMfa({ ...pending, otp }, request);
         } catch (error) {
           if (!(error instanceof AuthError)) throw error;
           return page(reply, error.status, codePage({ action, error: error.message }));
         }
         // The API's session proved password and code; from here the provider's session is the sign-in.
-        await ops.logout({ sessionId: pending.sessionId });
+        await ops.logout({ sessionId: pending.sessionId }, request);
         return finish(request, reply, pending.userId, interaction, true);
       },
     );

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../errors.js";
 import { DEFAULT_RATE_LIMITS } from "../rate-limiter.js";
-import { activated, ada, grace, operationsAtTestClock } from "../test-doubles.js";
+import { activated, ada, grace, operationsAtTestClock, wrongCode } from "../test-doubles.js";
 
 /** The service's code of a refusal, with Okta's code for OKTA_ERROR. */
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -234,5 +234,71 @@ describe("the operations, below any door", () => {
     expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
     expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
     expect(await refusal(s.ops.login({ ...wrong, email: "ADA@example.com" }))).toBe("RATE_LIMITED");
+  });
+});
+
+describe("security events", () => {
+  const caller = { clientIp: "198.51.100.7", requestId: "req-1", door: "rest" };
+
+  it("tells one event per step of the documented flow, with the caller, and no secret", async () => {
+    const s = operationsAtTestClock();
+    const { userId } = await s.ops.register(ada, caller);
+    await s.ops.login({ email: ada.email, password: ada.password }, caller);
+    await s.ops.activate({ userId, otp: s.mailer.lastCode() }, caller);
+    const session = await s.ops.login({ email: ada.email, password: ada.password }, caller);
+    if (!("id" in session)) throw new Error("expected a session");
+    await s.ops.verifyMfa({ userId }, caller);
+    await s.ops.verifyMfa({ userId, otp: s.mailer.lastCode(), sessionId: session.id }, caller);
+    const { code } = await s.ops.issueAuthorizationCode({ sessionId: session.id }, caller);
+    const { token } = await s.ops.exchangeCodeForToken({ code }, caller);
+    await s.ops.verifyIdToken({ token }, caller);
+    await s.ops.currentUser({ sessionId: session.id }, caller);
+    await s.ops.logout({ sessionId: session.id }, caller);
+    expect(s.events.recorded.map(({ event }) => event)).toEqual([
+      { event: "registered", userId },
+      { event: "code.sent", userId, purpose: "activation" },
+      { event: "login.succeeded", userId, sessionOpened: false },
+      { event: "activated", userId },
+      { event: "login.succeeded", userId, sessionOpened: true },
+      { event: "code.sent", userId, purpose: "verification" },
+      { event: "code.passed", userId, purpose: "verification", sessionSteppedUp: true },
+      { event: "grant.issued", userId },
+      { event: "token.issued", userId },
+      { event: "session.ended" },
+    ]);
+    expect(s.events.recorded.every((recorded) => recorded.caller === caller)).toBe(true);
+    const told = JSON.stringify(s.events.recorded);
+    for (const secret of [ada.password, session.id, code, token]) expect(told).not.toContain(secret);
+  });
+
+  it("tells each refusal: wrong password, wrong and voided code, step-up, replayed grant, rate limit", async () => {
+    const limits = {
+      ...DEFAULT_RATE_LIMITS,
+      login: { perIp: { limit: 2, windowSeconds: 60 }, perAccount: null },
+    };
+    const s = operationsAtTestClock({ limits });
+    const person = await activated(s);
+    const sessionId = await person.logIn();
+    await s.ops.login({ email: ada.email, password: "Wrong-Password-1" }, caller).catch(() => undefined);
+    await s.ops.issueAuthorizationCode({ sessionId }, caller).catch(() => undefined);
+    const otp = await person.mailedCode();
+    for (let i = 0; i < 6; i++) {
+      await s.ops
+        .verifyMfa({ userId: person.userId, otp: wrongCode(otp), sessionId }, caller)
+        .catch(() => undefined);
+    }
+    await s.ops.exchangeCodeForToken({ code: "never-issued" }, caller).catch(() => undefined);
+    await s.ops.login({ email: ada.email, password: ada.password }, caller).catch(() => undefined);
+    await s.ops.login({ email: ada.email, password: ada.password }, caller).catch(() => undefined);
+    const { userId } = person;
+    expect(s.events.recorded.filter((r) => r.caller === caller).map(({ event }) => event)).toEqual([
+      { event: "login.failed" },
+      { event: "stepup.refused", userId },
+      ...Array(5).fill({ event: "code.failed", userId, purpose: "verification", reason: "invalid_code" }),
+      { event: "code.voided", userId, purpose: "verification" },
+      { event: "grant.replayed" },
+      { event: "login.succeeded", userId, sessionOpened: true },
+      { event: "rate.limited", action: "login", scope: "ip" },
+    ]);
   });
 });

@@ -6,13 +6,13 @@ export const ssoRouter = {
   grant: publicProcedure
     .input(grantInput)
     .output(grantAnswer)
-    .mutation(({ ctx, input }) => ctx.ops.issueAuthorizationCode(input)),
+    .mutation(({ ctx, input }) => ctx.ops.issueAuthorizationCode(input, ctx.caller)),
   token: publicProcedure
     .input(tokenInput)
     .output(tokenAnswer)
-    .mutation(({ ctx, input }) => ctx.ops.exchangeCodeForToken(input)),
+    .mutation(({ ctx, input }) => ctx.ops.exchangeCodeForToken(input, ctx.caller)),
   verify: publicProcedure
     .input(verifyInput)
     .output(idTokenClaims)
-    .query(({ ctx, input }) => ctx.ops.verifyIdToken(input)),
+    .query(({ ctx, input }) => ctx.ops.verifyIdToken(input, ctx.caller)),
 } satisfies TRPCRouterRecord;
