@@ -2,7 +2,6 @@ import { createRemoteJWKSet, jwtVerify, SignJWT } from "jose";
 import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  newPerson,
   PROVIDERS,
   type Provider,
   post,
@@ -11,6 +10,7 @@ import {
   TEST_JWT_SECRET,
 } from "./harness.js";
 import {
+  activatedUser,
   authorization,
   Browser,
   discover,
@@ -22,17 +22,6 @@ import {
   signIn,
   TEST_CLIENTS,
 } from "./oidc-relying-party.js";
-
-/** A registered user whose email factor is active, with the number of mails sent to them so far. */
-async function activatedUser(service: RunningService) {
-  const person = newPerson();
-  const { body } = await post(service.url, "/api/register", person);
-  const userId = body.userId as string;
-  const otp = await service.inbox.nextCode(person.email, 0);
-  expect((await post(service.url, "/api/activate", { userId, otp })).status).toBe(200);
-  let mails = 1;
-  return { person, userId, nextCode: () => service.inbox.nextCode(person.email, mails++) };
-}
 
 /** The algorithm a JWT's header names. */
 function algOf(jwt: string | undefined): string {

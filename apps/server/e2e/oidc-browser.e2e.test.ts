@@ -1,0 +1,102 @@
+import { existsSync } from "node:fs";
+import { CHROMIUM, CHROMIUM_ARGS } from "@authsvc/test-support";
+import * as client from "openid-client";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningService, startService } from "./harness.js";
+import {
+  activatedUser,
+  authorization,
+  discover,
+  ISSUER,
+  PUBLIC_URL,
+  REDIRECT_URI,
+  TEST_CLIENTS,
+} from "./oidc-relying-party.js";
+
+/**
+ * The sign-in as a user meets it: Debian's Chromium on the interaction pages, under the service's
+ * headers (CSP, cookies and their SameSite), with openid-client as the relying party.
+ */
+describe.skipIf(!existsSync(CHROMIUM))("OpenID Connect sign-in in Chromium", () => {
+  let service: RunningService;
+  let browser: Browser;
+  const target = () => service.url;
+
+  beforeAll(async () => {
+    service = await startService({ OIDC_CLIENTS: JSON.stringify(TEST_CLIENTS) });
+    // PUBLIC_URL's host is the service's loopback port to the browser, as a DNS name would be.
+    const { port } = new URL(service.url);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${new URL(PUBLIC_URL).host} 127.0.0.1:${port}`],
+      headless: true,
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  /**
+   * A new browser profile whose console errors, page errors and CSP violations are collected; the
+   * relying party's pages are served by the test, which keeps what was posted to them.
+   */
+  async function newPage() {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const complaints: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") complaints.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => complaints.push(`page error: ${error.message}`));
+    await page.exposeFunction("reportViolation", (text: string) => complaints.push(`CSP: ${text}`));
+    // Run in the page (its CSP does not apply to scripts the browser's driver adds).
+    await page.addInitScript(`document.addEventListener("securitypolicyviolation", (event) =>
+      reportViolation(event.violatedDirective + " blocked " + event.blockedURI + " on " + location.href));`);
+    const posted: string[] = [];
+    await page.route(`${new URL(REDIRECT_URI).origin}/**`, (route) => {
+      posted.push(route.request().postData() ?? "");
+      return route.fulfill({
+        contentType: "text/html",
+        body: "<!DOCTYPE html><title>Back at the app</title>",
+      });
+    });
+    return { page, complaints, posted };
+  }
+
+  /** Email and Password, then the emailed Code, filled in by their labels. */
+  async function signIn(
+    page: Page,
+    person: { email: string; password: string },
+    nextCode: () => Promise<string>,
+  ) {
+    await page.getByLabel("Email").fill(person.email);
+    await page.getByLabel("Password").fill(person.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("Code").fill(await nextCode());
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.waitForURL((url) => url.href.startsWith(REDIRECT_URI), { timeout: 5000 });
+    return new URL(page.url());
+  }
+
+  it("signs a user in by code + PKCE: the pages work under the CSP, and openid-client validates the ID token", async () => {
+    const { person, userId, nextCode } = await activatedUser(service);
+    const config = await discover(target);
+    const { url, codeVerifier, state } = await authorization(config);
+    const { page, complaints } = await newPage();
+
+    await page.goto(url.href);
+    expect(page.url()).toMatch(new RegExp(`^${ISSUER}/interaction/`));
+    const callback = await signIn(page, person, nextCode);
+
+    expect(callback.searchParams.get("code")).toBeTruthy();
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()).toMatchObject({ iss: ISSUER, aud: "spa", sub: userId });
+    expect(complaints).toEqual([]);
+    await page.context().close();
+  }, 30_000);
+});
