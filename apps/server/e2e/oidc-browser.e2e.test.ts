@@ -11,6 +11,7 @@ import {
   ISSUER,
   PUBLIC_URL,
   REDIRECT_URI,
+  SIGNED_OUT_URI,
   TEST_CLIENTS,
 } from "./oidc-relying-party.js";
 
@@ -96,6 +97,44 @@ describe.skipIf(!existsSync(CHROMIUM))("OpenID Connect sign-in in Chromium", () 
       expectedState: state,
     });
     expect(tokens.claims()).toMatchObject({ iss: ISSUER, aud: "spa", sub: userId });
+    expect(complaints).toEqual([]);
+    await page.context().close();
+  }, 30_000);
+
+  it("answers with response_mode=form_post: its self-submitting form runs under the CSP and posts the code back", async () => {
+    const { person, userId, nextCode } = await activatedUser(service);
+    const config = await discover(target);
+    const { url, codeVerifier, state } = await authorization(config);
+    url.searchParams.set("response_mode", "form_post");
+    const { page, complaints, posted } = await newPage();
+
+    await page.goto(url.href);
+    await signIn(page, person, nextCode);
+
+    const callback = new Request(REDIRECT_URI, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: posted.at(-1),
+    });
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.sub).toBe(userId);
+    expect(complaints).toEqual([]);
+    await page.context().close();
+  }, 30_000);
+
+  it("signs out (RP-initiated) back to the app when the browser's session has already ended", async () => {
+    const config = await discover(target);
+    const { page, complaints } = await newPage();
+    // With no session to end, the provider confirms the sign-out itself, by a self-submitting form.
+    const logout = client.buildEndSessionUrl(config, {
+      client_id: "spa",
+      post_logout_redirect_uri: SIGNED_OUT_URI,
+    });
+    await page.goto(logout.href);
+    await page.waitForURL(SIGNED_OUT_URI, { timeout: 5000 });
     expect(complaints).toEqual([]);
     await page.context().close();
   }, 30_000);

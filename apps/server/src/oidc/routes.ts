@@ -49,6 +49,13 @@ export async function oidcRoutes(
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value !== undefined) reply.raw.setHeader(name, value);
       }
+      // The provider's self-submitting forms (form_post, and the sign-out it confirms by itself when
+      // no one is signed in) need their one inline script: it adds that script's hash to a
+      // script-src directive when there is one. An empty one allows nothing else.
+      reply.raw.setHeader(
+        "content-security-policy",
+        `${reply.getHeader("content-security-policy")};script-src`,
+      );
       // Mounted as the library's own Express example is: it finds its mount path from originalUrl.
       const raw = request.raw as typeof request.raw & { originalUrl?: string };
       raw.originalUrl = raw.url;
