@@ -39,6 +39,9 @@ describe.skipIf(!existsSync(CHROMIUM))("OpenID Connect sign-in in Chromium", () 
     await service?.stop();
   });
 
+  /** Another site than PUBLIC_URL's, whose page the test serves. */
+  const ELSEWHERE = "http://elsewhere.test/";
+
   /**
    * A new browser profile whose console errors, page errors and CSP violations are collected; the
    * relying party's pages are served by the test, which keeps what was posted to them.
@@ -136,6 +139,29 @@ describe.skipIf(!existsSync(CHROMIUM))("OpenID Connect sign-in in Chromium", () 
     await page.goto(logout.href);
     await page.waitForURL(SIGNED_OUT_URI, { timeout: 5000 });
     expect(complaints).toEqual([]);
+    await page.context().close();
+  }, 30_000);
+
+  it("refuses a sign-in that another site's page posts into the user's interaction: the browser sends it no cookie", async () => {
+    const victim = await activatedUser(service);
+    const attacker = await activatedUser(service);
+    const config = await discover(target);
+    const { url } = await authorization(config);
+    const form = (action: string) => `<!DOCTYPE html><form method="post" action="${action}">
+<input name="email" value="${attacker.person.email}"><input name="password" value="${attacker.person.password}">
+</form><script>document.forms[0].submit()</script>`;
+    const { page } = await newPage();
+    await page.goto(url.href);
+    const action = `${page.url()}/password`;
+    await page.route(ELSEWHERE, (route) => route.fulfill({ contentType: "text/html", body: form(action) }));
+
+    await page.goto(ELSEWHERE);
+    await page.waitForURL(action);
+    expect(await page.getByRole("heading").textContent()).toBe("Sign-in expired");
+    expect(service.inbox.mailsTo(attacker.person.email)).toHaveLength(1);
+    // The user's own sign-in is untouched.
+    await page.goto(url.href);
+    await signIn(page, victim.person, victim.nextCode);
     await page.context().close();
   }, 30_000);
 });
