@@ -75,7 +75,7 @@ export class Browser {
         redirect: "manual",
         headers: {
           cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "),
-          ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+          ...(body !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}),
         },
       });
       this.keep(response.headers.getSetCookie());

@@ -313,12 +313,17 @@ describe("OpenID Connect refusals", () => {
     expect(algOf(tokens.id_token)).toBe("RS256");
   });
 
-  it("asks for the code again after a wrong one, and keeps the form labelled", async () => {
-    const { person, nextCode } = await activatedUser(service);
-    const config = await discover(target);
-    const { url } = await authorization(config);
+  /** A user, and a browser on the sign-in page of a new authorization by the public client. */
+  async function onSignInPage() {
+    const user = await activatedUser(service);
+    const { url } = await authorization(await discover(target));
     const browser = new Browser(target);
     const signInPage = expectFields(await browser.visit(url.href), ["Email", "Password"]);
+    return { ...user, browser, signInPage };
+  }
+
+  it("asks for the code again after a wrong one, and keeps the form labelled", async () => {
+    const { person, nextCode, browser, signInPage } = await onSignInPage();
     const wrongPassword = expectFields(
       await browser.submit(signInPage, { email: person.email, password: "Wrong-Horse-1" }),
       ["Email", "Password"],
@@ -331,5 +336,17 @@ describe("OpenID Connect refusals", () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
     const back = await browser.submit(again, { code });
     expect(isPage(back)).toBe(false);
+  });
+
+  it("mails a new code when asked on the code page, and the new one signs in", async () => {
+    const { person, nextCode, browser, signInPage } = await onSignInPage();
+    const codePage = expectFields(await browser.submit(signInPage, person), ["Code"]);
+    await nextCode();
+    expect(codePage.text).toContain(
+      '<button type="submit" name="resend" value="yes" formnovalidate>Send a new code',
+    );
+    const resent = expectFields(await browser.submit(codePage, { resend: "yes" }), ["Code"]);
+    expect(resent.text).toContain("A new code is on its way.");
+    expect(isPage(await browser.submit(resent, { code: await nextCode() }))).toBe(false);
   });
 });

@@ -134,15 +134,18 @@ export async function oidcRoutes(
         const pending = passwordPassed(interaction);
         if (!pending) return page(reply, 400, await signIn(interaction, "Sign in with your password first."));
         const action = codeAction(interaction.uid);
+        // "Send a new code" asks for one as the API's mfa/verify without a code does: the same resend interval and limits.
+        const resend = request.body?.resend !== undefined;
         const otp = String(request.body?.code ?? "").trim();
-        if (!/^\d{6}$/.test(otp))
+        if (!resend && !/^\d{6}$/.test(otp))
           return page(reply, 400, codePage({ action, error: "Enter the six-digit code." }));
         try {
-          await ops.verifyMfa({ ...pending, otp }, callerOf(request));
+          await ops.verifyMfa(resend ? pending : { ...pending, otp }, callerOf(request));
         } catch (error) {
           if (!(error instanceof AuthError)) throw error;
           return page(reply, error.status, codePage({ action, error: error.message }));
         }
+        if (resend) return page(reply, 200, codePage({ action, resent: true }));
         // The API's session proved password and code; from here the provider's session is the sign-in.
         await ops.logout({ sessionId: pending.sessionId });
         return finish(request, reply, pending.userId, interaction, true);
