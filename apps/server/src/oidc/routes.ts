@@ -181,9 +181,10 @@ export async function oidcRoutes(
     interaction: Interaction,
     login: boolean,
   ) {
+    const clientId = String(interaction.params.client_id);
     const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
-    const grant =
-      existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    // The grant the client had is the signed-in user's: another user signing in (prompt=login) gets one of their own.
+    const grant = existing?.accountId === accountId ? existing : new provider.Grant({ accountId, clientId });
     grant.addOIDCScope(String(interaction.params.scope ?? "openid"));
     const grantId = await grant.save();
     reply.hijack();
