@@ -1,5 +1,6 @@
 import * as client from "openid-client";
 import { expect } from "vitest";
+import { newPerson, post, type RunningService } from "./harness.js";
 
 /** The harness's PUBLIC_URL: the issuer is under it, and requests to it reach the service under test. */
 export const PUBLIC_URL = "http://auth.test";
@@ -74,7 +75,7 @@ export class Browser {
         redirect: "manual",
         headers: {
           cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "),
-          ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+          ...(body !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}),
         },
       });
       this.keep(response.headers.getSetCookie());
@@ -154,4 +155,15 @@ export async function signIn(
   const back = await browser.submit(codePage, { code: await nextCode() });
   if (isPage(back)) throw new Error(`expected a redirect to the client, got ${back.status}: ${back.text}`);
   return new URL(back.redirectedTo);
+}
+
+/** A registered user whose email factor is active, with the number of mails sent to them so far. */
+export async function activatedUser(service: RunningService) {
+  const person = newPerson();
+  const { body } = await post(service.url, "/api/register", person);
+  const userId = body.userId as string;
+  const otp = await service.inbox.nextCode(person.email, 0);
+  expect((await post(service.url, "/api/activate", { userId, otp })).status).toBe(200);
+  let mails = 1;
+  return { person, userId, nextCode: () => service.inbox.nextCode(person.email, mails++) };
 }

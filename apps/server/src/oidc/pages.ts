@@ -20,13 +20,18 @@ ${errorLine(options.error)}<form method="post" action="${escapeHtml(options.acti
   );
 }
 
-export function codePage(options: { action: string; error?: string }): string {
+/**
+ * The code's form. Its second button asks for a new code (`resend`), for when this one expired or
+ * never came; it is no default: Enter in the field sends the code.
+ */
+export function codePage(options: { action: string; error?: string; resent?: boolean }): string {
+  const status = options.resent ? `<p role="status">A new code is on its way.</p>\n` : "";
   return page(
     "Enter your code",
     `<p>We emailed you a code.</p>
-${errorLine(options.error)}<form method="post" action="${escapeHtml(options.action)}">
+${status}${errorLine(options.error)}<form method="post" action="${escapeHtml(options.action)}">
 <p><label for="code">Code</label> <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required></p>
-<p><button type="submit">Continue</button></p>
+<p><button type="submit">Continue</button> <button type="submit" name="resend" value="yes" formnovalidate>Send a new code</button></p>
 </form>`,
   );
 }

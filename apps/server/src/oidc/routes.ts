@@ -49,6 +49,13 @@ export async function oidcRoutes(
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value !== undefined) reply.raw.setHeader(name, value);
       }
+      // The provider's self-submitting forms (form_post, and the sign-out it confirms by itself when
+      // no one is signed in) need their one inline script: it adds that script's hash to a
+      // script-src directive when there is one. An empty one allows nothing else.
+      reply.raw.setHeader(
+        "content-security-policy",
+        `${reply.getHeader("content-security-policy")};script-src`,
+      );
       // Mounted as the library's own Express example is: it finds its mount path from originalUrl.
       const raw = request.raw as typeof request.raw & { originalUrl?: string };
       raw.originalUrl = raw.url;
@@ -127,15 +134,18 @@ export async function oidcRoutes(
         const pending = passwordPassed(interaction);
         if (!pending) return page(reply, 400, await signIn(interaction, "Sign in with your password first."));
         const action = codeAction(interaction.uid);
+        // "Send a new code" asks for one as the API's mfa/verify without a code does: the same resend interval and limits.
+        const resend = request.body?.resend !== undefined;
         const otp = String(request.body?.code ?? "").trim();
-        if (!/^\d{6}$/.test(otp))
+        if (!resend && !/^\d{6}$/.test(otp))
           return page(reply, 400, codePage({ action, error: "Enter the six-digit code." }));
         try {
-          await ops.verifyMfa({ ...pending, otp }, request);
+          await ops.verifyMfa(resend ? pending : { ...pending, otp }, request);
         } catch (error) {
           if (!(error instanceof AuthError)) throw error;
           return page(reply, error.status, codePage({ action, error: error.message }));
         }
+        if (resend) return page(reply, 200, codePage({ action, resent: true }));
         // The API's session proved password and code; from here the provider's session is the sign-in.
         await ops.logout({ sessionId: pending.sessionId }, request);
         return finish(request, reply, pending.userId, interaction, true);
@@ -171,9 +181,10 @@ export async function oidcRoutes(
     interaction: Interaction,
     login: boolean,
   ) {
+    const clientId = String(interaction.params.client_id);
     const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
-    const grant =
-      existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    // The grant the client had is the signed-in user's: another user signing in (prompt=login) gets one of their own.
+    const grant = existing?.accountId === accountId ? existing : new provider.Grant({ accountId, clientId });
     grant.addOIDCScope(String(interaction.params.scope ?? "openid"));
     const grantId = await grant.save();
     reply.hijack();

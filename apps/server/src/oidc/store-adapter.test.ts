@@ -22,6 +22,17 @@ describe("the provider's storage over the EphemeralStore", () => {
     expect(await codes.find("code-1")).toBeUndefined();
   });
 
+  it("revokes a grant's codes and tokens, not the interaction that names it (another user signing in resumes it)", async () => {
+    const adapter = storeAdapter(new MemoryStore(), 3600);
+    const [interactions, refreshTokens] = [adapter("Interaction"), adapter("RefreshToken")];
+    await interactions.upsert("uid-1", { jti: "uid-1", grantId: "grant-1", exp: inAMinute() }, 60);
+    await refreshTokens.upsert("refresh-1", { jti: "refresh-1", grantId: "grant-1", exp: inAMinute() }, 60);
+
+    await refreshTokens.revokeByGrantId("grant-1");
+    expect(await refreshTokens.find("refresh-1")).toBeUndefined();
+    expect(await interactions.find("uid-1")).toMatchObject({ jti: "uid-1" });
+  });
+
   it("answers temporarily_unavailable (503) while the store is away, not a server_error", async () => {
     const store = new MemoryStore();
     store.get = () => Promise.reject(new AuthError("SERVICE_UNAVAILABLE", "Redis is unreachable"));

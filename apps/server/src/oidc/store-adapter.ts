@@ -17,6 +17,19 @@ export function storeAdapter(store: EphemeralStore, grantTtlSeconds: number): Ad
   return (model) => new StoreAdapter(unavailableInOAuthTerms, grantTtlSeconds, model);
 }
 
+/**
+ * What a revoked grant takes with it: its codes and tokens (the library's own adapter revokes the
+ * same). An interaction also names the grant its client had, but outlives it: signing in as
+ * another user ends the first one's session and grants (prompt=login), then resumes that interaction.
+ */
+const REVOKED_WITH_GRANT = new Set([
+  "AccessToken",
+  "AuthorizationCode",
+  "RefreshToken",
+  "DeviceCode",
+  "BackchannelAuthenticationRequest",
+]);
+
 type UsedStore = Pick<EphemeralStore, "get" | "set" | "setIfAbsent" | "delete">;
 
 /**
@@ -68,7 +81,8 @@ class StoreAdapter implements Adapter {
     const raw = await this.store.get(this.key(id));
     if (raw === null) return undefined;
     const payload = JSON.parse(raw) as AdapterPayload;
-    const grantId = this.model === "Grant" ? id : payload.grantId;
+    const grantId =
+      this.model === "Grant" ? id : REVOKED_WITH_GRANT.has(this.model) ? payload.grantId : undefined;
     const [consumed, revoked] = await Promise.all([
       this.store.get(consumedKey(id)),
       grantId ? this.store.get(revokedGrantKey(grantId)) : null,
