@@ -1,14 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { SmtpInbox } from "@authsvc/mail/testing";
 import { hash, verify } from "@node-rs/argon2";
 import type { LoadSettings } from "./load.js";
 import { cpuMicros, resetPeakRss, statusMb } from "./proc.js";
 import { costsByOwner } from "./profile.js";
+import {
+  answerBytes,
+  firstLine,
+  here,
+  type LoadResult,
+  load,
+  median,
+  root,
+  signUp,
+  startChild,
+  startService,
+} from "./service.js";
 
 /**
  * `npm run bench`: starts the service on its embedded defaults and a bare Fastify
@@ -19,76 +30,15 @@ import { costsByOwner } from "./profile.js";
  * or the endpoint whose name starts with BENCH_PROFILE, e.g. "tRPC", on the service) and
  * prints their costs by package (the profiles are kept, their paths printed).
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  total: number;
-}
 
 /** A load's result with what it cost the process that answered it, as the kernel counts it. */
 interface MeasuredLoad extends LoadResult {
   /** That process's user + system CPU time during the load over the requests it answered. */
   cpuMicrosPerRequest: number;
   peakRssMb: number;
-}
-
-function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, script], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-}
-
-async function firstLine(child: ChildProcess): Promise<string> {
-  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
-  return chunk.toString().trim();
-}
-
-async function load(settings: LoadSettings): Promise<LoadResult> {
-  const child = spawn(process.execPath, [join(here, "load.js"), JSON.stringify(settings)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk));
-  await once(child, "exit");
-  const result = JSON.parse(output) as LoadResult;
-  if (result.errors > 0 || result.non2xx > 0) {
-    throw new Error(
-      `${settings.requests[0]?.path}: ${result.errors} errors, ${result.non2xx} non-2xx answers`,
-    );
-  }
-  return result;
-}
-
-async function json(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  const answer = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(answer)}`);
-  return answer;
-}
-
-/** The body of the answer to a JSON POST, as sent. */
-async function answerBytes(url: string, path: string, body: unknown): Promise<string> {
-  const response = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return response.text();
 }
 
 /**
@@ -159,9 +109,6 @@ function keptNotes(): string {
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
 /**
  * Loads `pid`'s server with `settings` and measures that process over the load: its CPU time
  * (from /proc/<pid>/stat) per answered request, and its peak resident set (VmHWM reset before
@@ -190,19 +137,11 @@ async function main() {
   // Other work on the machine moves every figure here: said beside them.
   const loadAtStart = loadavg()[0] as number;
   const inbox = await SmtpInbox.start();
-  const dataDir = mkdtempSync(join(tmpdir(), "authsvc-bench-"));
-  const port = 3900 + Math.floor(Math.random() * 50);
-  const url = `http://127.0.0.1:${port}`;
-
   const profileDir = process.argv.includes("--profile")
     ? mkdtempSync(join(tmpdir(), "authsvc-profile-"))
     : undefined;
-  const startedAt = performance.now();
-  const server = startChild(
-    join(root, "apps/server/dist/main.js"),
+  const service = await startService(
     {
-      PORT: String(port),
-      DATA_DIR: dataDir,
       SMTP_URL: inbox.url,
       // One client logging in as one user thousands of times is what the limits refuse: off here,
       // so that the figure is the cost of a login, not of a refusal.
@@ -211,32 +150,8 @@ async function main() {
     },
     cpuProfileArgs(profileDir, "service"),
   );
-  server.stdout?.resume();
-  let startupMs = 0;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  startupMs = performance.now() - startedAt;
-
-  const person = {
-    firstName: "Bench",
-    lastName: "Mark",
-    email: "bench@example.com",
-    password: "Load-Test-2026",
-  };
-  const { userId } = (await json(url, "/api/register", person)) as { userId: string };
-  await json(url, "/api/activate", { userId, otp: await inbox.nextCode(person.email, 0) });
-  const session = await json(url, "/api/login", { email: person.email, password: person.password });
-  await new Promise((r) => setTimeout(r, 5100));
-  const sessionId = session.id as string;
-  await json(url, "/api/mfa/verify", { userId });
-  await json(url, "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1), sessionId });
-  const { code } = (await json(url, "/api/sso/grant", { sessionId })) as { code: string };
-  const { token } = (await json(url, "/api/sso/token", { code })) as { token: string };
-  const verifyBytes = await answerBytes(url, "/api/sso/verify", { token });
+  const { child: server, url, startupMs } = service;
+  const { person, sessionId, token, verifyBytes } = await signUp(url, inbox);
 
   const {
     child: bare,
@@ -302,10 +217,9 @@ async function main() {
   ];
 
   const stop = async () => {
-    server.kill("SIGTERM");
+    service.stop();
     bare.kill("SIGTERM");
     await inbox.close();
-    rmSync(dataDir, { recursive: true, force: true });
   };
   if (profileDir) {
     // BENCH_PROFILE names the endpoint to profile (the start of its name); REST verify by default.

@@ -57,7 +57,8 @@ function toldOkta(svc: RunningService) {
     .map(({ route, forwardedFor, userAgent }) => ({ route, forwardedFor, userAgent }));
 }
 
-describe.each<Door>(["REST", "tRPC"])("Okta is told who signs in (%s)", (door) => {
+// Each test signs a user in on a fresh service and emulator: seconds, more on a loaded machine.
+describe.each<Door>(["REST", "tRPC"])("Okta is told who signs in (%s)", { timeout: 30_000 }, (door) => {
   let svc: RunningService | undefined;
   afterEach(async () => {
     await svc?.stop();

@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,8 +12,10 @@ import {
   redisForTests,
   TcpProxy,
 } from "@authsvc/test-support";
+import * as client from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, call, newPerson, post, spawnService, TEST_JWT_SECRET } from "./harness.js";
+import { authorization, Browser, discover, signIn, TEST_CLIENTS } from "./oidc-relying-party.js";
 
 /**
  * Two server processes behind no load balancer at all: every step of a flow goes to
@@ -59,6 +62,7 @@ describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", (
       PUBLIC_URL: "http://auth.test",
       OTP_RESEND_SECONDS: "0",
       LOG_LEVEL: "info",
+      OIDC_CLIENTS: JSON.stringify(TEST_CLIENTS),
     };
     instances = await Promise.all([startInstance(env), startInstance(env)]);
   }, 30_000);
@@ -169,6 +173,27 @@ describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", (
     ).toHaveLength(49);
   });
 
+  it("voids, on every instance, the token of a client-bound code replayed at the other instance", async () => {
+    const { sessionId, userId } = await steppedUpSession();
+    const codeVerifier = "a-verifier-of-forty-three-characters-or-more-0123456789";
+    const codeChallenge = createHash("sha256").update(codeVerifier).digest("base64url");
+    const { body: grant } = await post(a(), "/api/sso/grant", { sessionId, clientId: "app", codeChallenge });
+    const redemption = { code: grant.code, clientId: "app", codeVerifier };
+    const { body } = await post(b(), "/api/sso/token", redemption);
+    expect(await post(a(), "/api/sso/verify", { token: body.token })).toMatchObject({
+      status: 200,
+      body: { sub: userId, azp: "app" },
+    });
+
+    expect(await post(a(), "/api/sso/token", redemption)).toMatchObject({
+      status: 400,
+      body: { error: "INVALID_GRANT" },
+    });
+    for (const instance of [a(), b()]) {
+      expect((await post(instance, "/api/sso/verify", { token: body.token })).status).toBe(401);
+    }
+  });
+
   it("answers 503 while Redis is unreachable, names it in /readyz, and recovers without losing users", async () => {
     const { person, sessionId } = await steppedUpSession();
     expect((await call(a(), "GET", "/readyz")).status).toBe(200);
@@ -191,5 +216,39 @@ describe.skipIf(!available)("two instances over one Redis and one PostgreSQL", (
     const login = await post(b(), "/api/login", { email: person.email, password: person.password });
     expect(login.status).toBe(200);
     expect((await post(a(), "/api/sso/grant", { sessionId })).status).toBe(200);
+  });
+
+  it("signs in to the OpenID Provider across both instances, and redeems its code once when both are asked at once", async () => {
+    const person = newPerson();
+    const { body } = await post(a(), "/api/register", person);
+    const userId = body.userId as string;
+    expect(
+      (await post(b(), "/api/activate", { userId, otp: await inbox.nextCode(person.email, 0) })).status,
+    ).toBe(200);
+
+    let requests = 0;
+    /** A, B, A, B, ...: each request of the relying party and of the browser to the other instance. */
+    const alternating = () => at(requests++);
+    const config = await discover(alternating);
+    const started = await authorization(config);
+    const callback = await signIn(new Browser(alternating), started.url, person, () =>
+      inbox.nextCode(person.email, 1),
+    );
+    const checks = { pkceCodeVerifier: started.codeVerifier, expectedState: started.state };
+    const [atA, atB] = await Promise.all([discover(a), discover(b)]);
+    const redeemed = await Promise.allSettled([
+      client.authorizationCodeGrant(atA, callback, checks),
+      client.authorizationCodeGrant(atB, callback, checks),
+    ]);
+
+    const won = redeemed.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    const lost = redeemed.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as client.ResponseBodyError).error).toBe("invalid_grant");
+    // The replay voided the grant: the winner's access token no longer works, at either instance.
+    const accessToken = won[0]?.access_token as string;
+    await expect(client.fetchUserInfo(atA, accessToken, userId)).rejects.toThrow();
+    await expect(client.fetchUserInfo(atB, accessToken, userId)).rejects.toThrow();
   });
 });

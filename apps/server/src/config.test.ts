@@ -41,6 +41,22 @@ const serviceAppKeys = (() => {
 const OKTA = { IDP: "okta", OKTA_ORG_URL: "https://example.okta.com" };
 
 describe("loadConfig", () => {
+  it("serves /metrics in production only on METRICS_PORT or with METRICS_TOKEN", () => {
+    const production = { NODE_ENV: "production", JWT_SECRET: productionSecret };
+    const token = "t".repeat(16) + randomBytes(16).toString("hex");
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, token: undefined, served: true });
+    expect(loadConfig(production).metrics).toMatchObject({ served: false });
+    expect(loadConfig({ ...production, METRICS_PORT: "9100" }).metrics).toMatchObject({
+      port: 9100,
+      served: true,
+    });
+    expect(loadConfig({ ...production, METRICS_TOKEN: token }).metrics).toMatchObject({
+      token,
+      served: true,
+    });
+    expect(loadConfig({ METRICS: "off" }).metrics).toBeUndefined();
+  });
+
   it("runs on its defaults with nothing set", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -100,6 +116,9 @@ describe("loadConfig", () => {
     [{ SMTP_TLS_CA: caFiles.damaged }, "SMTP_TLS_CA must name a PEM file of CA certificates"],
     [{ SMTP_TLS_INSECURE: "yes" }, "SMTP_TLS_INSECURE"],
     [{ WEB_APP: "true" }, 'WEB_APP must be "on" or "off"'],
+    [{ METRICS: "false" }, 'METRICS must be "on" or "off"'],
+    [{ METRICS_TOKEN: "short-token" }, "METRICS_TOKEN must be at least 32 characters"],
+    [{ PORT: "9100", METRICS_PORT: "9100" }, "METRICS_PORT must differ from PORT"],
     [
       { NODE_ENV: "production", JWT_SECRET: productionSecret, SMTP_TLS_INSECURE: "true" },
       "SMTP_TLS_INSECURE is refused in production",

@@ -9,10 +9,12 @@ import {
   type RateLimitRule,
   type RateLimits,
   type StepUpRule,
+  type TokenAlgorithm,
 } from "@authsvc/core";
 import { DEFAULT_LOCKOUT_SECONDS } from "@authsvc/directory";
 import { DEFAULT_SCOPES, readPrivateKey, type ServiceAppCredential } from "@authsvc/okta/credential";
 import { z } from "zod";
+import { type OidcClient, oidcClients, oidcJwks, type PrivateJwks } from "./oidc/settings.js";
 import { estimatedEntropyBits, MIN_SECRET_ENTROPY_BITS } from "./secret-strength.js";
 
 const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
@@ -210,6 +212,12 @@ const environment = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_REQUESTS: flag.default(false),
     TRPC_FAST_PATH: flag.default(true),
+    METRICS: z.enum(["on", "off"], 'must be "on" or "off"').default("on"),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)")
+      .optional(),
     TRUST_PROXY: trustProxy,
     CORS_ORIGINS: origins,
     WEB_APP: z.enum(["on", "off"], 'must be "on" or "off"').optional(),
@@ -229,6 +237,9 @@ const environment = z
         `must be at least ${DEFAULT_LOCKOUT_SECONDS}: shorter locks let more guesses through than NIST allows`,
       )
       .default(DEFAULT_LOCKOUT_SECONDS),
+    OIDC_CLIENTS: oidcClients,
+    OIDC_JWKS: oidcJwks,
+    TOKEN_ALG: z.enum(["HS256", "ES256", "EdDSA"], 'must be "HS256", "ES256" or "EdDSA"').default("HS256"),
   })
   .superRefine((env, ctx) => {
     if (env.IDP === "okta") {
@@ -248,6 +259,13 @@ const environment = z
       } else if (serviceApp && !env.OKTA_PRIVATE_KEY) {
         issue("OKTA_PRIVATE_KEY", "is required with OKTA_CLIENT_ID");
       }
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["METRICS_PORT"],
+        message: "must differ from PORT (unset it to serve /metrics on the main port)",
+      });
     }
     if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
       ctx.addIssue({
@@ -279,6 +297,14 @@ const environment = z
         code: "custom",
         path: ["JWT_SECRET"],
         message: "is required in production (32 bytes or more)",
+      });
+    }
+    if (env.NODE_ENV === "production" && (env.OIDC_CLIENTS || env.TOKEN_ALG !== "HS256") && !env.OIDC_JWKS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OIDC_JWKS"],
+        message:
+          "is required in production with OIDC_CLIENTS or an asymmetric TOKEN_ALG (generated keys are for development)",
       });
     }
     if (env.JWT_SECRET !== undefined && Buffer.byteLength(env.JWT_SECRET) < 32) {
@@ -338,6 +364,12 @@ export interface Config {
   logRequests: boolean;
   /** Plain tRPC calls served by our handler; false: every tRPC request through tRPC's own. */
   trpcFastPath: boolean;
+  /**
+   * Prometheus metrics, or undefined when METRICS=off. `/metrics` is on `port` (a listener of its
+   * own) when set, else on the main port; `token`, when set, is required as a bearer token. In
+   * production, one of the two is needed or `/metrics` is not served (`served` false).
+   */
+  metrics: { port: number | undefined; token: string | undefined; served: boolean } | undefined;
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's IP. */
   trustProxy: boolean | string[];
   /** Origins a browser may call from; empty: none (no CORS headers at all). */
@@ -347,6 +379,12 @@ export interface Config {
   rateLimits: RateLimits;
   /** How long ten failed passwords lock a login of the embedded directory. */
   lockoutSeconds: number;
+  /** The OpenID Provider at PUBLIC_URL/oidc, on when clients are registered. */
+  oidc: { clients: OidcClient[] } | undefined;
+  /** OIDC_JWKS: the keys of the provider and of an asymmetric `tokenAlg`; unset: generated in DATA_DIR. */
+  signingJwks: PrivateJwks | undefined;
+  /** How /api/sso/token's ID tokens are signed: HS256 with JWT_SECRET, or with `signingJwks`. */
+  tokenAlg: TokenAlgorithm;
 }
 
 export class ConfigError extends Error {
@@ -405,6 +443,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     logRequests: env.LOG_REQUESTS,
     trpcFastPath: env.TRPC_FAST_PATH,
+    metrics:
+      env.METRICS === "off"
+        ? undefined
+        : {
+            port: env.METRICS_PORT,
+            token: env.METRICS_TOKEN,
+            served:
+              env.NODE_ENV !== "production" ||
+              env.METRICS_PORT !== undefined ||
+              env.METRICS_TOKEN !== undefined,
+          },
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === "development" ? [LOCAL_ORIGIN] : []),
     webAppDir:
@@ -419,6 +468,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     lockoutSeconds: env.PASSWORD_LOCKOUT_SECONDS,
+    oidc: env.OIDC_CLIENTS ? { clients: env.OIDC_CLIENTS } : undefined,
+    signingJwks: env.OIDC_JWKS,
+    tokenAlg: env.TOKEN_ALG,
   };
 }
 

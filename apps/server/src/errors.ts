@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { AuthError, type ValidationDetail } from "@authsvc/core";
+import { REQUEST_ID_HEADER } from "./request-ids.js";
 import { everyAnswerHeaders } from "./security-headers.js";
 
 interface FrameworkError {
@@ -82,13 +84,18 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   socket.destroy(error);
 }
 
-/** A refusal written straight to a socket Node's HTTP server no longer answers on; the caller closes it. */
+/**
+ * A refusal written straight to a socket Node's HTTP server no longer answers on; the caller closes
+ * it. The request was never parsed, so its id is a new one (no proxy's id can be read).
+ */
 export function answerOnSocket(socket: Duplex, failure: AuthError): void {
-  const body = JSON.stringify(failure.toBody());
+  const requestId = randomUUID();
+  const body = JSON.stringify({ ...failure.toBody(), requestId });
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\ncontent-type: application/json\r\n` +
-        `${RAW_ANSWER_HEADERS}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `${RAW_ANSWER_HEADERS}${REQUEST_ID_HEADER}: ${requestId}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   }
 }

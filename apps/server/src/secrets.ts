@@ -9,6 +9,8 @@ export interface Secrets {
   idTokenKey: Uint8Array;
   /** Keys the HMAC under which one-time codes are stored. */
   codeHashKey: Uint8Array;
+  /** Signs the OpenID Provider's cookies. */
+  oidcCookieKey: Uint8Array;
 }
 
 /**
@@ -20,7 +22,8 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
     ? Buffer.from(config.jwtSecret, "utf8")
     : await developmentSecret(config.dataDir);
   const codeHashKey = Buffer.from(hkdfSync("sha256", idTokenKey, "", "authsvc one-time codes", 32));
-  return { idTokenKey, codeHashKey };
+  const oidcCookieKey = Buffer.from(hkdfSync("sha256", idTokenKey, "", "authsvc oidc cookies", 32));
+  return { idTokenKey, codeHashKey, oidcCookieKey };
 }
 
 async function developmentSecret(dataDir: string): Promise<Uint8Array> {

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
+  allOf,
   createOperations,
   type EphemeralStore,
   type IdentityProvider,
@@ -10,20 +11,31 @@ import {
   OneTimeCodes,
   type Operations,
   RateLimiter,
+  type SecurityEvents,
   systemClock,
 } from "@authsvc/core";
 import { createDirectory } from "@authsvc/directory";
 import { OutboxMailer, SmtpMailer } from "@authsvc/mail";
 import type { FastifyBaseLogger } from "fastify";
+import type Provider from "oidc-provider";
+import { auditLog } from "./audit-log.js";
 import { type Config, ConfigError } from "./config.js";
+import { ServiceMetrics } from "./metrics.js";
+import type { PrivateJwks } from "./oidc/settings.js";
 import { loadSecrets, type Secrets } from "./secrets.js";
 
 export interface Services {
   ops: Operations;
   idp: IdentityProvider;
   store: EphemeralStore;
+  /** The OpenID Provider, when OIDC_CLIENTS registers clients. */
+  oidc: Provider | undefined;
+  /** The signing keys (OIDC_JWKS or generated), when the provider or an asymmetric TOKEN_ALG needs them. */
+  signingJwks: PrivateJwks | undefined;
   /** Each dependency the service needs to answer, by the name /readyz reports. */
   readiness: Record<string, () => Promise<void>>;
+  /** The Prometheus metrics; undefined with METRICS=off. */
+  metrics: ServiceMetrics | undefined;
   close(): Promise<void>;
 }
 
@@ -39,11 +51,26 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     : new MemoryStore(systemClock);
   // With Okta, Okta mails the codes; the embedded directory has this service mail them.
   const mailer = config.okta ? undefined : developmentOrSmtpMailer(config, log);
+  // The probes of the dependencies' health, made once the providers exist (the metrics need them first).
+  const health: Record<string, () => Promise<void>> = {};
+  const metrics = config.metrics ? new ServiceMetrics(health) : undefined;
   const idp = config.okta
-    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds, store)
+    ? await oktaProvider(config.okta, config.pendingUserTtlSeconds, store, metrics)
     : await embeddedDirectory(config, store, mailer as Mailer, secrets);
+  const signingJwks =
+    config.oidc || config.tokenAlg !== "HS256"
+      ? await (await import("./oidc/keys.js")).signingKeys(config.signingJwks, config.dataDir)
+      : undefined;
+  const readiness = {
+    [config.okta ? "okta" : "directory"]: () => idp.ping(),
+    ...(config.redisUrl ? { redis: () => store.ping() } : {}),
+  };
+  Object.assign(health, readiness, mailer instanceof SmtpMailer ? { smtp: () => mailer.ping() } : {});
+  const events: SecurityEvents = metrics ? allOf(auditLog(log), metrics) : auditLog(log);
   const idTokens = new IdTokens({
-    secret: secrets.idTokenKey,
+    ...(config.tokenAlg === "HS256" || !signingJwks
+      ? { secret: secrets.idTokenKey }
+      : { keys: { alg: config.tokenAlg, jwks: signingJwks } }),
     issuer: config.publicUrl,
     audience: config.tokenAudience,
   });
@@ -52,18 +79,20 @@ export async function createServices(config: Config, log: FastifyBaseLogger): Pr
     store,
     clock: systemClock,
     idTokens,
-    limiter: new RateLimiter({ store, clock: systemClock, limits: config.rateLimits }),
+    limiter: new RateLimiter({ store, clock: systemClock, limits: config.rateLimits, events }),
     grantTtlSeconds: config.authCodeTtlSeconds,
     stepUp: config.stepUp,
+    events,
   });
   return {
-    ops,
+    ops: metrics ? metrics.measure(ops) : ops,
     idp,
     store,
-    readiness: {
-      [config.okta ? "okta" : "directory"]: () => idp.ping(),
-      ...(config.redisUrl ? { redis: () => store.ping() } : {}),
-    },
+    oidc:
+      config.oidc && signingJwks && (await openIdProvider(config, signingJwks, { store, idp, log }, secrets)),
+    signingJwks,
+    readiness,
+    metrics,
     async close() {
       await Promise.allSettled([idp.close(), store.close(), mailer?.close()]);
     },
@@ -129,8 +158,30 @@ async function oktaProvider(
   okta: NonNullable<Config["okta"]>,
   pendingUserTtlSeconds: number,
   store: EphemeralStore,
+  metrics: ServiceMetrics | undefined,
 ) {
   const { createOktaProvider } = await import("@authsvc/okta");
   // The store keeps which users proved their mailbox on an Identity Engine org (see MailboxProofs).
-  return createOktaProvider({ ...okta, pendingUserTtlSeconds, store });
+  return createOktaProvider({
+    ...okta,
+    pendingUserTtlSeconds,
+    store,
+    ...(metrics ? { observeCalls: metrics.observeOktaCall } : {}),
+  });
+}
+
+/** Loaded only when clients are registered, as Okta's SDK is. */
+async function openIdProvider(
+  config: Config,
+  jwks: PrivateJwks,
+  parts: { store: EphemeralStore; idp: IdentityProvider; log: FastifyBaseLogger },
+  secrets: Secrets,
+) {
+  const { createOidcProvider } = await import("./oidc/provider.js");
+  return createOidcProvider({
+    config: { ...config, oidc: config.oidc as NonNullable<Config["oidc"]> },
+    jwks,
+    cookieKey: secrets.oidcCookieKey,
+    ...parts,
+  });
 }

@@ -65,6 +65,11 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined;
   /** The limit that refused the call (RATE_LIMITED), for the X-Rate-Limit-* headers. */
   readonly rateLimit: RateLimitState | undefined;
+  /**
+   * A login refused because failed passwords locked it. Never in the answer, which is a wrong
+   * password's (SECURITY.md: the lock must not tell an attacker the account exists); for the audit log.
+   */
+  readonly lockedOut: boolean;
 
   constructor(
     code: ErrorCode,
@@ -77,6 +82,7 @@ export class AuthError extends Error {
       rateLimit?: RateLimitState;
       /** When the code and Okta's errorCode alone do not say it (see defaultReason). */
       reason?: ErrorReason;
+      lockedOut?: boolean | undefined;
     } = {},
   ) {
     super(message);
@@ -88,6 +94,7 @@ export class AuthError extends Error {
     this.okta = options.okta;
     this.retryAfter = options.retryAfter;
     this.rateLimit = options.rateLimit;
+    this.lockedOut = options.lockedOut ?? false;
   }
 
   /** The body both front doors send; never carries a stack or an internal message. */
@@ -133,6 +140,7 @@ export function oktaError(
     errorId?: string;
     retryAfter?: number;
     reason?: ErrorReason;
+    lockedOut?: boolean;
   } = {},
 ): AuthError {
   const okta: OktaErrorBody = {
@@ -142,14 +150,18 @@ export function oktaError(
     errorId: options.errorId ?? newErrorId(),
     errorCauses: (options.causes ?? []).map((errorSummary) => ({ errorSummary })),
   };
-  const { retryAfter, reason } = options;
-  return fromOktaBody(okta, OKTA_ERRORS[errorCode].status, { retryAfter, reason });
+  const { retryAfter, reason, lockedOut } = options;
+  return fromOktaBody(okta, OKTA_ERRORS[errorCode].status, { retryAfter, reason, lockedOut });
 }
 
 export function fromOktaBody(
   okta: OktaErrorBody,
   status: number,
-  options: { retryAfter?: number | undefined; reason?: ErrorReason | undefined } = {},
+  options: {
+    retryAfter?: number | undefined;
+    reason?: ErrorReason | undefined;
+    lockedOut?: boolean | undefined;
+  } = {},
 ): AuthError {
   return new AuthError("OKTA_ERROR", okta.errorSummary, { status, okta, ...options });
 }

@@ -1,6 +1,12 @@
-import { SignJWT } from "jose";
+import { createPublicKey, generateKeyPairSync, type JsonWebKey } from "node:crypto";
+import { jwtVerify, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { ID_TOKEN_LIFETIME_SECONDS, IdTokens, ISSUED_AT_LEEWAY_SECONDS } from "./id-tokens.js";
+import {
+  ID_TOKEN_LIFETIME_SECONDS,
+  IdTokens,
+  ISSUED_AT_LEEWAY_SECONDS,
+  type PrivateKeySet,
+} from "./id-tokens.js";
 
 const secret = new TextEncoder().encode("a-test-secret-that-is-32-bytes-long!!");
 const tokens = new IdTokens({ secret, issuer: "http://auth.test", audience: "apps" });
@@ -16,8 +22,12 @@ function b64(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
-/** A token signed with the right key, issuer and audience, with `claims` changed or added. */
-function signed(claims: Record<string, unknown>): Promise<string> {
+/** A token signed with the right key (or `key`), issuer and audience, with `claims` changed or added. */
+function signed(
+  claims: Record<string, unknown>,
+  header: { alg: string; typ: string; kid?: string } = { alg: "HS256", typ: "JWT" },
+  key: Uint8Array = secret,
+): Promise<string> {
   const iat = Math.floor(now / 1000);
   return new SignJWT({
     ...profile,
@@ -29,8 +39,8 @@ function signed(claims: Record<string, unknown>): Promise<string> {
     jti: "j",
     ...claims,
   })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .sign(secret);
+    .setProtectedHeader(header)
+    .sign(key);
 }
 
 describe("IdTokens", () => {
@@ -203,3 +213,65 @@ function withUnusedBitsSet(token: string): string {
   const last = alphabet.indexOf(token.at(-1) as string);
   return token.slice(0, -1) + alphabet[last | 0b11];
 }
+
+describe("IdTokens under ES256 and EdDSA", () => {
+  /** A private JWK named by `kid`, as OIDC_JWKS holds it. */
+  function privateJwk(kind: "ec" | "ed25519", kid: string) {
+    const { privateKey } =
+      kind === "ec" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
+    return { ...privateKey.export({ format: "jwk" }), kid };
+  }
+  const [oldKey, newKey, edKey] = [
+    privateJwk("ec", "old"),
+    privateJwk("ec", "new"),
+    privateJwk("ed25519", "ed"),
+  ];
+  const asymmetric = (alg: "ES256" | "EdDSA", keys: PrivateKeySet["keys"]) =>
+    new IdTokens({ issuer: "http://auth.test", audience: "apps", keys: { alg, jwks: { keys } } });
+  const header = (token: string) =>
+    JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString());
+
+  it("signs with the first key that suits the algorithm, naming it, and verifies with the public key alone", async () => {
+    for (const [alg, keys, kid] of [
+      ["ES256", [edKey, newKey, oldKey], "new"],
+      ["EdDSA", [newKey, edKey], "ed"],
+    ] as const) {
+      const token = await asymmetric(alg, [...keys]).issue("00u1", profile, now);
+      expect(header(token)).toEqual({ alg, typ: "JWT", kid });
+      const signer = keys.find((key) => key.kid === kid) as JsonWebKey;
+      const { payload } = await jwtVerify(token, createPublicKey({ key: signer, format: "jwk" }), {
+        algorithms: [alg],
+        currentDate: new Date(now),
+      });
+      expect(payload).toMatchObject({ sub: "00u1", iss: "http://auth.test", aud: "apps" });
+    }
+  });
+
+  it("verifies the old key's tokens while the new one signs (rotation), and refuses keys it does not hold", async () => {
+    const beforeRotation = await asymmetric("ES256", [oldKey]).issue("00u1", profile, now);
+    const afterRotation = asymmetric("ES256", [newKey, oldKey]);
+    await expect(afterRotation.verify(beforeRotation, now)).resolves.toMatchObject({ sub: "00u1" });
+
+    const foreign = await asymmetric("ES256", [{ ...privateJwk("ec", "old") }]).issue("00u1", profile, now);
+    await expect(afterRotation.verify(foreign, now)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+    const oldOnlyAfterRemoval = asymmetric("ES256", [newKey]);
+    await expect(oldOnlyAfterRemoval.verify(beforeRotation, now)).rejects.toMatchObject({
+      code: "INVALID_TOKEN",
+    });
+  });
+
+  it("refuses an HS256 token keyed with the public key (algorithm confusion)", async () => {
+    const tokensEs256 = asymmetric("ES256", [newKey]);
+    const publicPem = createPublicKey({ key: newKey, format: "jwk" }).export({ type: "spki", format: "pem" });
+    const forged = await signed(
+      {},
+      { alg: "HS256", typ: "JWT", kid: "new" },
+      new TextEncoder().encode(String(publicPem)),
+    );
+    await expect(tokensEs256.verify(forged, now)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+  });
+
+  it("refuses a key set with no key for the algorithm", () => {
+    expect(() => asymmetric("EdDSA", [newKey])).toThrow(/no key for EdDSA/);
+  });
+});

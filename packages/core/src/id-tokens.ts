@@ -1,5 +1,11 @@
-import { createSecretKey, type KeyObject } from "node:crypto";
-import { errors, jwtVerify, SignJWT } from "jose";
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  type JsonWebKey,
+  type KeyObject,
+} from "node:crypto";
+import { errors, type JWSHeaderParameters, jwtVerify, SignJWT } from "jose";
 import type { z } from "zod";
 import { AuthError } from "./errors.js";
 import type { UserProfile } from "./ports.js";
@@ -19,8 +25,24 @@ export const MIN_SECRET_BYTES = 32;
 
 export type IdTokenClaims = z.infer<typeof idTokenClaims>;
 
+/** TOKEN_ALG: HS256 (a shared secret, the documented contract) or a key pair whose public half anyone may hold. */
+export type TokenAlgorithm = "HS256" | AsymmetricAlgorithm;
+export type AsymmetricAlgorithm = "ES256" | "EdDSA";
+
+/** A private JSON Web Key Set; each key named by its `kid`. */
+export interface PrivateKeySet {
+  keys: (JsonWebKey & { kid?: string; alg?: string })[];
+}
+
 export interface IdTokenOptions {
-  secret: Uint8Array;
+  /** HS256's key; unused when `keys` is set. */
+  secret?: Uint8Array;
+  /**
+   * ES256 or EdDSA instead of HS256: tokens are signed with the first key of the set that suits the
+   * algorithm, and verified with any key of the set that does, found by `kid` (so that, during a
+   * rotation, tokens of the old key still verify while the new one signs).
+   */
+  keys?: { alg: AsymmetricAlgorithm; jwks: PrivateKeySet };
   issuer: string;
   audience: string;
   /** How many verified tokens to remember (0: none). */
@@ -34,33 +56,64 @@ export interface IdTokenOptions {
  */
 export const DEFAULT_VERIFIED_CACHE_SIZE = 10_000;
 
-/** Signs and checks the service's ID tokens: HS256 only, issuer and audience pinned. */
+/** Signs and checks the service's ID tokens: one algorithm, issuer and audience pinned. */
 export class IdTokens {
-  private readonly key: KeyObject;
+  private readonly alg: TokenAlgorithm;
+  private readonly signingKey: { key: KeyObject; kid?: string };
+  /** The key a token's header names, for the one algorithm accepted. */
+  private readonly verificationKey: (header: JWSHeaderParameters) => KeyObject;
   /** Tokens that passed every check, by their exact text; oldest first, so the first is evicted. */
   private readonly verified = new Map<string, Readonly<IdTokenClaims>>();
   private readonly verifiedCacheSize: number;
 
   constructor(private readonly options: IdTokenOptions) {
-    if (options.secret.byteLength < MIN_SECRET_BYTES) {
-      throw new Error(`The ID token secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    if (options.keys) {
+      const { alg, jwks } = options.keys;
+      const suited = jwks.keys.filter((jwk) => suits(jwk, alg));
+      const [first] = suited;
+      if (!first) throw new Error(`The key set has no key for ${alg}`);
+      this.alg = alg;
+      this.signingKey = { key: createPrivateKey({ key: first, format: "jwk" }), kid: first.kid };
+      const byKid = new Map(suited.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: "jwk" })]));
+      this.verificationKey = (header) => {
+        const key = byKid.get(header.kid);
+        if (!key) throw new AuthError("INVALID_TOKEN", "The token is not valid");
+        return key;
+      };
+    } else {
+      if (!options.secret || options.secret.byteLength < MIN_SECRET_BYTES) {
+        throw new Error(`The ID token secret must be at least ${MIN_SECRET_BYTES} bytes`);
+      }
+      const key = createSecretKey(options.secret);
+      this.alg = "HS256";
+      this.signingKey = { key };
+      this.verificationKey = () => key;
     }
-    this.key = createSecretKey(options.secret);
     this.verifiedCacheSize = options.verifiedCacheSize ?? DEFAULT_VERIFIED_CACHE_SIZE;
   }
 
-  async issue(userId: string, profile: UserProfile, nowMs: number): Promise<string> {
+  /** `jti` when the caller must know it beforehand; `azp`, the client the token was issued to. */
+  async issue(
+    userId: string,
+    profile: UserProfile,
+    nowMs: number,
+    options: { jti?: string; azp?: string } = {},
+  ): Promise<string> {
     const { firstName, lastName, email, login } = profile;
     const iat = Math.floor(nowMs / 1000);
-    return new SignJWT({ firstName, lastName, email, login })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    return new SignJWT({ firstName, lastName, email, login, ...(options.azp ? { azp: options.azp } : {}) })
+      .setProtectedHeader({
+        alg: this.alg,
+        typ: "JWT",
+        ...(this.signingKey.kid ? { kid: this.signingKey.kid } : {}),
+      })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
       .setSubject(userId)
       .setIssuedAt(iat)
       .setExpirationTime(iat + ID_TOKEN_LIFETIME_SECONDS)
-      .setJti(crypto.randomUUID())
-      .sign(this.key);
+      .setJti(options.jti ?? crypto.randomUUID())
+      .sign(this.signingKey.key);
   }
 
   /** The token's claims, or INVALID_TOKEN for anything forged, altered, expired or not ours. */
@@ -83,8 +136,8 @@ export class IdTokens {
   private async check(token: string, nowMs: number): Promise<IdTokenClaims> {
     if (!isCanonicalCompactJws(token)) throw new AuthError("INVALID_TOKEN", "The token is not valid");
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ["HS256"],
+      const { payload } = await jwtVerify(token, this.verificationKey, {
+        algorithms: [this.alg],
         issuer: this.options.issuer,
         audience: this.options.audience,
         currentDate: new Date(nowMs),
@@ -99,7 +152,7 @@ export class IdTokens {
       if (!ours) throw new AuthError("INVALID_TOKEN", "The token is not valid");
       return payload as unknown as IdTokenClaims;
     } catch (error) {
-      if (error instanceof errors.JOSEError) {
+      if (error instanceof errors.JOSEError || error instanceof AuthError) {
         const reason =
           error instanceof errors.JWTExpired ? "The token has expired" : "The token is not valid";
         throw new AuthError("INVALID_TOKEN", reason);
@@ -124,4 +177,12 @@ function isCanonicalCompactJws(token: string): boolean {
         Buffer.from(segment, "base64url").toString("base64url") === segment,
     )
   );
+}
+
+/** ES256: an EC P-256 key; EdDSA: an Ed25519 key; either unless the key is pinned to another algorithm. */
+function suits(jwk: PrivateKeySet["keys"][number], alg: AsymmetricAlgorithm): boolean {
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
+  return alg === "ES256"
+    ? jwk.kty === "EC" && jwk.crv === "P-256"
+    : jwk.kty === "OKP" && jwk.crv === "Ed25519";
 }

@@ -7,4 +7,5 @@ export * from "./one-time-codes.js";
 export * from "./operations/index.js";
 export * from "./ports.js";
 export * from "./rate-limiter.js";
+export * from "./security-events.js";
 export * from "./ttl-cache.js";

@@ -2,6 +2,7 @@ import { AuthError, OKTA_ERRORS } from "./errors.js";
 import { FixedWindow } from "./fixed-window.js";
 import { digest } from "./operations/context.js";
 import type { Clock, EphemeralStore } from "./ports.js";
+import type { SecurityEvents } from "./security-events.js";
 
 /** At most `limit` calls per fixed window of `windowSeconds`. */
 export interface RateLimitRule {
@@ -56,6 +57,10 @@ export interface Caller {
   clientIp?: string | undefined;
   /** The client's User-Agent, bounded and free of control characters (see `userAgentOf`). */
   userAgent?: string | undefined;
+  /** The request's id (X-Request-Id), for the audit log. */
+  requestId?: string | undefined;
+  /** The front door the call came through ("rest", "trpc"), for the audit log and the metrics. */
+  door?: string | undefined;
 }
 
 /** Longest User-Agent handed on: real browsers send under 300 characters. */
@@ -80,9 +85,12 @@ export interface RateLimiterOptions {
   store: EphemeralStore;
   clock: Clock;
   limits?: RateLimits;
+  /** Told of each refusal (`rate.limited`), with the limit that refused. */
+  events?: SecurityEvents;
 }
 
 interface Count {
+  scope: "ip" | "account";
   rule: RateLimitRule;
   window: FixedWindow;
   count: number;
@@ -106,15 +114,18 @@ export class RateLimiter {
   async hit(action: LimitedAction, caller: Caller, account: string): Promise<CountedCall> {
     const { perIp, perAccount } = this.limits[action];
     const counts = await Promise.all([
-      perIp && caller.clientIp !== undefined ? this.count(`${action}:ip`, caller.clientIp, perIp) : null,
-      perAccount ? this.count(`${action}:account`, account, perAccount) : null,
+      perIp && caller.clientIp !== undefined ? this.count(action, "ip", caller.clientIp, perIp) : null,
+      perAccount ? this.count(action, "account", account, perAccount) : null,
     ]);
     const counted = counts.filter((count): count is Count => count !== null);
     // Of two exceeded limits, the one that lasts longer tells the caller when to come back.
     const exceeded = counted
       .filter((count) => count.count > count.rule.limit)
       .sort((a, b) => b.window.resetAt - a.window.resetAt)[0];
-    if (exceeded) throw rateLimited(exceeded);
+    if (exceeded) {
+      this.options.events?.record({ event: "rate.limited", action, scope: exceeded.scope }, caller);
+      throw rateLimited(exceeded);
+    }
     return {
       takeBack: async () => {
         await Promise.all(counted.map(({ window }) => window.decrement(this.options.store)));
@@ -122,14 +133,19 @@ export class RateLimiter {
     };
   }
 
-  private async count(scope: string, subject: string, rule: RateLimitRule): Promise<Count> {
+  private async count(
+    action: LimitedAction,
+    scope: Count["scope"],
+    subject: string,
+    rule: RateLimitRule,
+  ): Promise<Count> {
     // Keys name emails and addresses only by their hash: a look at the store shows no one's identity.
     const window = new FixedWindow(
-      `rate:${scope}:${digest(subject)}`,
+      `rate:${action}:${scope}:${digest(subject)}`,
       rule.windowSeconds,
       this.options.clock.now(),
     );
-    return { rule, window, count: await window.increment(this.options.store) };
+    return { scope, rule, window, count: await window.increment(this.options.store) };
   }
 }
 

@@ -13,6 +13,8 @@ export const LIMITS = {
   id: 64,
   code: 128,
   token: 4096,
+  clientId: 200,
+  redirectUri: 2048,
 } as const;
 
 /**
@@ -60,7 +62,39 @@ export const loginInput = z.object({ email, password });
 /** `sessionId`: the session a passed check steps up (SSO_REQUIRE_MFA=session needs it for a grant). */
 export const mfaVerifyInput = z.object({ userId: id, otp: otp.optional(), sessionId: id.optional() });
 export const sessionInput = z.object({ sessionId: id });
-export const tokenInput = z.object({ code: z.string().min(1).max(LIMITS.code).regex(idPattern) });
+/** A client id: visible ASCII (RFC 6749 A.1). */
+export const clientIdPattern = /^[\x21-\x7E]+$/;
+/** An absolute URI without spaces: https://app/cb, or a native app's com.example.app:/cb. */
+export const redirectUriPattern = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7E]+$/;
+/** RFC 7636 4.2: BASE64URL(SHA256(verifier)), 43 characters. */
+export const codeChallengePattern = /^[A-Za-z0-9_-]{43}$/;
+/** RFC 7636 4.1: 43 to 128 unreserved characters. */
+export const codeVerifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
+const clientId = z.string().max(LIMITS.clientId).regex(clientIdPattern);
+const redirectUri = z.string().max(LIMITS.redirectUri).regex(redirectUriPattern);
+/**
+ * What a grant may be bound to (RFC 6749 4.1.1, RFC 7636 4.3): the code is then redeemed only by
+ * that client, with that redirect URI and the verifier of that challenge. A redirect URI or a
+ * challenge belongs to a client: they need `clientId`.
+ */
+export const grantInput = sessionInput
+  .extend({
+    clientId: clientId.optional(),
+    redirectUri: redirectUri.optional(),
+    codeChallenge: z.string().regex(codeChallengePattern).optional(),
+    codeChallengeMethod: z.literal("S256").optional(),
+  })
+  .refine(
+    (input) =>
+      input.clientId !== undefined || (input.redirectUri === undefined && input.codeChallenge === undefined),
+    { message: "clientId is required with redirectUri or codeChallenge", path: ["clientId"] },
+  );
+export const tokenInput = z.object({
+  code: z.string().min(1).max(LIMITS.code).regex(idPattern),
+  clientId: clientId.optional(),
+  redirectUri: redirectUri.optional(),
+  codeVerifier: z.string().regex(codeVerifierPattern).optional(),
+});
 export const verifyInput = z.object({ token: z.string().min(1).max(LIMITS.token) });
 
 export type RegisterInput = z.infer<typeof registerInput>;
@@ -68,6 +102,7 @@ export type ActivateInput = z.infer<typeof activateInput>;
 export type LoginInput = z.infer<typeof loginInput>;
 export type MfaVerifyInput = z.infer<typeof mfaVerifyInput>;
 export type SessionInput = z.infer<typeof sessionInput>;
+export type GrantInput = z.infer<typeof grantInput>;
 export type TokenInput = z.infer<typeof tokenInput>;
 export type VerifyInput = z.infer<typeof verifyInput>;
 
@@ -172,6 +207,8 @@ export const idTokenClaims = userProfile.extend({
   iat: z.number(),
   exp: z.number(),
   jti: z.string(),
+  /** The client the code was bound to (OIDC Core 2: authorized party), when it was. */
+  azp: z.string().optional(),
 });
 
 export type LoginAnswer = z.infer<typeof loginAnswer>;

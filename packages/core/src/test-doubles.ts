@@ -15,6 +15,7 @@ import type {
   PasswordCheck,
 } from "./ports.js";
 import { type Caller, DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limiter.js";
+import type { SecurityEvent, SecurityEvents } from "./security-events.js";
 
 /** Test doubles for core's own tests, where no provider or mail server may be imported. */
 
@@ -77,6 +78,7 @@ export function operationsAtTestClock(
   // The start of a day: every limiter window starts with the test.
   const { codes, mailer, store, clock, advance } = codesAtTestClock(1_700_006_400_000, options.resendSeconds);
   const idp = new FakeIdentityProvider(codes, clock);
+  const events = new RecordedEvents();
   const ops = createOperations({
     idp,
     store,
@@ -86,11 +88,24 @@ export function operationsAtTestClock(
       issuer: "http://auth.test",
       audience: "app",
     }),
-    limiter: new RateLimiter({ store, clock, limits: options.limits ?? DEFAULT_RATE_LIMITS }),
+    limiter: new RateLimiter({ store, clock, limits: options.limits ?? DEFAULT_RATE_LIMITS, events }),
     grantTtlSeconds: 60,
     stepUp: options.stepUp ?? "session",
+    events,
   });
-  return { ops, mailer, advance, idp };
+  return { ops, mailer, advance, idp, events };
+}
+
+/** The security events the operations told, in order, with the caller of each. */
+export class RecordedEvents implements SecurityEvents {
+  readonly recorded: { event: SecurityEvent; caller: Caller }[] = [];
+  record(event: SecurityEvent, caller: Caller): void {
+    this.recorded.push({ event, caller });
+  }
+  /** The events' names, in order. */
+  names(): string[] {
+    return this.recorded.map(({ event }) => event.event);
+  }
 }
 
 export type TestOperations = ReturnType<typeof operationsAtTestClock>;

@@ -187,7 +187,8 @@ class EmbeddedDirectory implements IdentityProvider {
     const locked = await this.lockout.isLocked(key);
     if (!row || this.isExpiredRegistration(row) || !matches || locked || row.status !== "ACTIVE") {
       await this.lockout.recordFailure(key);
-      throw oktaError("E0000004");
+      // The same answer locked or not; the mark is for the audit log only.
+      throw oktaError("E0000004", { lockedOut: locked });
     }
     await this.lockout.recordSuccess(key);
     await this.db.execute(SQL.recordLogin, { id: row.id, now: this.options.clock.now() });

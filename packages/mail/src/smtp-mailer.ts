@@ -33,6 +33,11 @@ export class SmtpMailer implements Mailer {
     });
   }
 
+  /** Connects and greets the server (and logs in, with credentials): the service's health probe. */
+  async ping(): Promise<void> {
+    await this.transport.verify();
+  }
+
   async close(): Promise<void> {
     this.transport.close();
   }

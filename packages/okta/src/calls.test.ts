@@ -9,6 +9,8 @@ import {
   systemClock,
 } from "@authsvc/core";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createOktaProvider } from "./okta-provider.js";
+import type { OktaCall } from "./request-executor.js";
 import { ada, type Calls, ENGINE, Harness } from "./test-harness.js";
 
 /**
@@ -149,5 +151,34 @@ describe("Okta calls per operation", () => {
     expect(await count("sso.token", () => fresh().exchangeCodeForToken({ code: grant }))).toBe(0);
     expect(await count("user.me", () => fresh().currentUser({ sessionId: session.id }))).toBe(2);
     expect(await count("logout", () => fresh().logout({ sessionId: session.id }))).toBe(1);
+  });
+});
+
+describe("the call observer (the service's Okta metrics)", () => {
+  it("is told each call's endpoint with ids hidden, its status and X-Rate-Limit-Remaining", async () => {
+    const observed: OktaCall[] = [];
+    const ops = operationsOver(h.newProvider({ observeCalls: (call) => observed.push(call) }));
+    const { userId } = await ops.register(ada);
+    await ops.login({ email: ada.email, password: "Wrong-Password-1" }).catch(() => undefined);
+    const endpoints = observed.map((call) => `${call.method} ${call.endpoint} ${call.status}`);
+    expect(endpoints).toContain("POST /api/v1/users 200");
+    expect(endpoints).toContain("POST /api/v1/authn 401");
+    expect(endpoints.join()).not.toContain(userId);
+    expect(endpoints.join()).not.toContain(ada.email);
+    expect(observed.every((call) => Number.isInteger(call.rateLimitRemaining))).toBe(true);
+  });
+
+  it("is told of a call that got no answer, as status error", async () => {
+    const observed: OktaCall[] = [];
+    const provider = createOktaProvider({
+      orgUrl: "http://127.0.0.1:9",
+      apiToken: "t",
+      observeCalls: (call) => observed.push(call),
+    });
+    await provider.getUser("00uabc").catch(() => undefined);
+    await provider.close();
+    expect(observed).toEqual([
+      { method: "GET", endpoint: "/api/v1/users/{id}", status: "error", rateLimitRemaining: undefined },
+    ]);
   });
 });

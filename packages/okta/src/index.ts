@@ -6,3 +6,4 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type OktaProviderOptions,
 } from "./okta-provider.js";
+export { endpointOf, type OktaCall, type OktaCallObserver } from "./request-executor.js";

@@ -21,7 +21,7 @@ import { MailboxProofs } from "./mailbox-proofs.js";
 import { toAuthError, unavailable } from "./okta-failures.js";
 import { activated, type SessionJson, toOktaEmailFactor, toOktaSession, toOktaUser } from "./okta-shapes.js";
 import { type AuthnAnswer, mfaEnrollAtAuthn, mfaRequiredAtAuthn, readAuthnAnswer } from "./password-check.js";
-import { TimeBoundRequestExecutor } from "./request-executor.js";
+import { type OktaCallObserver, TimeBoundRequestExecutor } from "./request-executor.js";
 import { ServiceAppTokens } from "./service-app.js";
 
 export interface OktaProviderOptions {
@@ -55,6 +55,8 @@ export interface OktaProviderOptions {
    * MailboxProofs): the service's shared store. A store of this process alone when not given.
    */
   store?: EphemeralStore;
+  /** Told of every call to Okta (its endpoint, status and X-Rate-Limit-Remaining): the service's metrics. */
+  observeCalls?: OktaCallObserver;
 }
 
 /** The org's authentication pipeline, as `/.well-known/okta-organization` tells it. */
@@ -87,11 +89,14 @@ export function createOktaProvider(options: OktaProviderOptions): IdentityProvid
     // The SDK's default cache serves GETs by URL: a revoked session would still read as live.
     cacheMiddleware: null,
     // The SDK's default executor has no timeout: it would wait forever on a silent server.
-    requestExecutor: new TimeBoundRequestExecutor({
-      requestTimeout: requestTimeoutMs,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-      serviceApp,
-    }),
+    requestExecutor: new TimeBoundRequestExecutor(
+      {
+        requestTimeout: requestTimeoutMs,
+        maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+        serviceApp,
+      },
+      options.observeCalls,
+    ),
   });
   // With a service app, no call carries the SDK's SSWS header: the executor adds an access token
   // to the calls that take one, and leaves the public ones (authn, session create) without.

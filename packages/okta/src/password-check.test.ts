@@ -4,7 +4,8 @@ import { readAuthnAnswer } from "./password-check.js";
 
 const user = { id: "00uAda", profile: { login: "ada@example.com" } };
 
-function failsWithE0000004(answer: Parameters<typeof readAuthnAnswer>[0]) {
+/** The refusal, which must be E0000004; answers it, for what only the audit log may read. */
+function failsWithE0000004(answer: Parameters<typeof readAuthnAnswer>[0]): AuthError {
   let caught: unknown;
   try {
     readAuthnAnswer(answer);
@@ -13,6 +14,7 @@ function failsWithE0000004(answer: Parameters<typeof readAuthnAnswer>[0]) {
   }
   expect(caught).toBeInstanceOf(AuthError);
   expect((caught as AuthError).okta?.errorCode).toBe("E0000004");
+  return caught as AuthError;
 }
 
 /** The statuses of Okta's Authentication API the emulator does not produce. */
@@ -49,6 +51,15 @@ describe("reading an authn answer", () => {
     expect(() => readAuthnAnswer({ status: "PASSWORD_EXPIRED", _embedded: { user } })).toThrow(
       expect.objectContaining({ status: 403, reason: "password_expired" }),
     );
+  });
+
+  it("marks LOCKED_OUT as a lock for the audit log, and nothing else as one, in an answer that is the same", () => {
+    const locked = failsWithE0000004({ status: "LOCKED_OUT", _embedded: { user } });
+    const other = failsWithE0000004({ status: "PASSWORD_RESET", _embedded: { user } });
+    expect([locked.lockedOut, other.lockedOut]).toEqual([true, false]);
+    const { errorId: _a, ...lockedBody } = locked.toBody() as { errorId: string };
+    const { errorId: _b, ...otherBody } = other.toBody() as { errorId: string };
+    expect(lockedBody).toEqual(otherBody);
   });
 
   it("anything else fails as a wrong password does, saying nothing more", () => {

@@ -34,7 +34,7 @@ export type AuthnOutcome =
  * Any other status (PASSWORD_RESET, RECOVERY, ...) fails as E0000004, as a user who is not active.
  */
 export function readAuthnAnswer(answer: AuthnAnswer): AuthnOutcome {
-  if (answer.status === "LOCKED_OUT") throw oktaError("E0000004");
+  if (answer.status === "LOCKED_OUT") throw oktaError("E0000004", { lockedOut: true });
   const user = answer._embedded?.user;
   const userId = user?.id;
   const login = user?.profile?.login;

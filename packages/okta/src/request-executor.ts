@@ -10,6 +10,20 @@ type Request = Parameters<DefaultRequestExecutor["buildRetryRequest"]>[0] & {
 };
 type Response = Parameters<DefaultRequestExecutor["parseResponse"]>[1];
 type RetryRequest = ReturnType<DefaultRequestExecutor["buildRetryRequest"]> & { timeout?: number };
+type ExecutorConfig = ConstructorParameters<typeof DefaultRequestExecutor>[0];
+
+/** One HTTP exchange with Okta, as an observer (the service's metrics) is told of it. */
+export interface OktaCall {
+  method: string;
+  /** The path with its ids as `{id}` (`/api/v1/users/{id}/factors`): a bounded set of names. */
+  endpoint: string;
+  /** Okta's status, or "error" when no answer came (unreachable, timed out). */
+  status: number | "error";
+  /** Okta's X-Rate-Limit-Remaining for this endpoint, when it sent one. */
+  rateLimitRemaining: number | undefined;
+}
+
+export type OktaCallObserver = (call: OktaCall) => void;
 
 /**
  * The SDK's executor, with each request aborted after `requestTimeout` and a 429 retried
@@ -24,14 +38,32 @@ type RetryRequest = ReturnType<DefaultRequestExecutor["buildRetryRequest"]> & { 
 export class TimeBoundRequestExecutor extends DefaultRequestExecutor {
   private readonly serviceApp: ServiceAppTokens | undefined;
 
-  constructor(config: { requestTimeout: number; maxRetries: number; serviceApp?: ServiceAppTokens }) {
+  /** `observe`: told of every answer (each retry's too) and of every call that got none. */
+  constructor(
+    config: ExecutorConfig & { serviceApp?: ServiceAppTokens },
+    private readonly observe?: OktaCallObserver,
+  ) {
     super(config);
     this.serviceApp = config.serviceApp;
   }
 
-  override async fetch(request: Request): Promise<Response> {
+  override fetch(request: Request): Promise<Response> {
+    const answered = this.authorizedFetch(request);
+    if (!this.observe) return answered;
+    return answered.catch((error: unknown) => {
+      this.observe?.({
+        method: methodOf(request),
+        endpoint: endpointOf(request.url),
+        status: "error",
+        rateLimitRemaining: undefined,
+      });
+      throw error;
+    });
+  }
+
+  private async authorizedFetch(request: Request): Promise<Response> {
     const serviceApp = this.serviceApp;
-    const method = (request.method ?? "GET").toUpperCase();
+    const method = methodOf(request);
     if (!serviceApp || isUnauthenticatedUnderOAuth(method, request.url)) return super.fetch(request);
     request.headers = { ...request.headers, ...(await serviceApp.headersFor(method, request.url)) };
     const response: Response = await super.fetch(request);
@@ -39,13 +71,22 @@ export class TimeBoundRequestExecutor extends DefaultRequestExecutor {
     if (response.status === 401 && !request.tokenRenewed) {
       serviceApp.forget();
       request.tokenRenewed = true;
-      return this.fetch(request);
+      return this.authorizedFetch(request);
     }
     if (response.status === 403) assertScopeGranted(method, request.url, response);
     return response;
   }
 
   override parseResponse(request: Request, response: Response) {
+    if (this.observe) {
+      const remaining = response.headers.get("x-rate-limit-remaining");
+      this.observe({
+        method: methodOf(request),
+        endpoint: endpointOf(request.url),
+        status: response.status,
+        rateLimitRemaining: remaining === null ? undefined : Number(remaining),
+      });
+    }
     if (response.status === 429 && this.retryWouldOverrun(request, response)) return response;
     return super.parseResponse(request, response);
   }
@@ -73,15 +114,28 @@ function assertScopeGranted(method: string, url: string, response: Response): vo
   if (!challenge.includes('error="insufficient_scope"')) return;
   const scope = /scope="([^"]*)"/.exec(challenge)?.[1] ?? "(unnamed)";
   throw new Error(
-    `Okta refused ${method} ${withoutIds(url)}: the service app's token lacks the scope ${scope}; grant it to the app in Okta and list it in OKTA_SCOPES`,
+    `Okta refused ${method} ${endpointOf(url)}: the service app's token lacks the scope ${scope}; grant it to the app in Okta and list it in OKTA_SCOPES`,
   );
-}
-
-/** The call's path with ids left out: a session id is a bearer secret, never logged. */
-function withoutIds(url: string): string {
-  return new URL(url).pathname.replace(/\/(users|factors|sessions)\/[^/]+/g, "/$1/{id}");
 }
 
 function elapsedMs(request: Request): number {
   return request.startTime ? Date.now() - request.startTime.getTime() : 0;
+}
+
+function methodOf(request: Request): string {
+  return ((request as { method?: string }).method ?? "GET").toUpperCase();
+}
+
+/** Collections whose next path segment is an id (or a login): named `{id}`, never the value. */
+const ID_COLLECTIONS = new Set(["users", "factors", "sessions", "groups", "apps"]);
+
+/** The path of an Okta URL with its ids replaced, so that a metric's labels stay few and hold no login. */
+export function endpointOf(url: string | undefined): string {
+  const path = URL.canParse(url ?? "") ? new URL(url as string).pathname : "unknown";
+  const segments = path.split("/");
+  for (let i = 1; i < segments.length; i++) {
+    const previous = segments[i - 1] as string;
+    if (ID_COLLECTIONS.has(previous) && segments[i] !== "me" && segments[i] !== "") segments[i] = "{id}";
+  }
+  return segments.join("/");
 }

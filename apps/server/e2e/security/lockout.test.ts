@@ -31,7 +31,7 @@ describe("lockout and code budget of the embedded directory", () => {
   /** A REST answer or a tRPC error, without the parts that differ on every answer. */
   function refusal(answer: Answer) {
     const body = (answer.body.error as { data?: Record<string, unknown> } | undefined)?.data ?? answer.body;
-    const { errorId: _errorId, path: _path, ...rest } = body;
+    const { errorId: _errorId, path: _path, requestId: _requestId, ...rest } = body;
     return { status: answer.status, ...rest };
   }
 

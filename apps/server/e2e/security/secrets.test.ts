@@ -32,6 +32,8 @@ describe.each(PROVIDERS)("secrets over %s", (provider) => {
   const refusals: Answer[] = [];
   const secrets: string[] = [WRONG_PASSWORD];
   const codes: string[] = [];
+  /** Not secrets, but no audit line needs one: they name users by id. */
+  const emails: string[] = [];
 
   beforeAll(async () => {
     svc = await startService({ LOG_LEVEL: "trace", RATE_LIMIT_LOGIN_PER_ACCOUNT: "3/86400" }, provider);
@@ -53,6 +55,7 @@ describe.each(PROVIDERS)("secrets over %s", (provider) => {
   it("runs the whole flow through REST, with refusals on the way", async () => {
     const person = newPerson();
     secrets.push(person.password);
+    emails.push(person.email);
     const { userId } = keep(await post(svc.url, "/api/register", person)).body as { userId: string };
     keep(await post(svc.url, "/api/activate", { userId, otp: "000000" }));
     keep(await post(svc.url, "/api/activate", { userId, otp: await codeFor(person.email, 0) }));
@@ -83,6 +86,7 @@ describe.each(PROVIDERS)("secrets over %s", (provider) => {
     const client = createAuthClient({ url: svc.url });
     const person = newPerson();
     secrets.push(person.password);
+    emails.push(person.email);
     const { userId } = await client.auth.register.mutate(person);
     keep(await trpc(svc.url, "mfa.activate", { userId, otp: "000000" }));
     await client.mfa.activate.mutate({ userId, otp: await codeFor(person.email, 0) });
@@ -115,6 +119,30 @@ describe.each(PROVIDERS)("secrets over %s", (provider) => {
         codes,
       );
     }
+  });
+
+  it("wrote an audit line for each security event of both flows, with no secret and no email", () => {
+    const audit = svc.logs
+      .join("")
+      .split("\n")
+      .filter((line) => line.includes('"msg":"security event"'));
+    const events = new Set(audit.map((line) => (JSON.parse(line) as { event: string }).event));
+    expect([...events].sort()).toEqual([
+      "activated",
+      "code.failed",
+      "code.passed",
+      "code.sent",
+      "grant.issued",
+      "grant.replayed",
+      "login.failed",
+      "login.succeeded",
+      "rate.limited",
+      "registered",
+      "session.ended",
+      "token.issued",
+    ]);
+    const configured = [TEST_JWT_SECRET, OKTA_TEST_TOKEN, SMTP_TEST_PASSWORD];
+    expectNoSecret("the audit lines", audit.join("\n"), [...secrets, ...configured, ...emails], codes);
   });
 
   it.runIf(provider === "embedded")("logs in to SMTP with SMTP_URL's credentials", () => {

@@ -120,6 +120,7 @@ describe("slow clients", () => {
         reason: "invalid_request",
         message: "The request took too long to arrive",
         details: [],
+        requestId: answer.headers.get("x-request-id"),
       });
     },
   );

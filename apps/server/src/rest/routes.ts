@@ -1,10 +1,11 @@
-import { type Caller, type Operations, sessionInput, verifyInput } from "@authsvc/core";
+import { type OperationName, type Operations, sessionInput, verifyInput } from "@authsvc/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type Joi from "joi";
-import { callerOf } from "../caller.js";
+import { throughDoor } from "../caller.js";
 import { compiledCheck } from "./compiled-check.js";
 import {
   activateBody,
+  grantBody,
   loginBody,
   mfaVerifyBody,
   registerBody,
@@ -35,31 +36,34 @@ function joiValidator({ schema }: { schema: Joi.Schema }) {
 /** The documented JSON contract: each route validates with Joi and calls one operation. */
 export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operations }): Promise<void> {
   app.setValidatorCompiler(joiValidator);
+  throughDoor(app, "rest");
 
-  const post = <T>(
-    url: string,
-    schema: Joi.Schema,
-    run: (body: T, request: FastifyRequest) => Promise<unknown>,
-  ) => app.post(url, { schema: { body: schema } }, (request) => run(request.body as T, request));
-  // The rate-limited operations learn the caller's IP and User-Agent; the others are called as they were.
-  const limited =
-    <T>(operation: (body: T, caller: Caller) => Promise<unknown>) =>
-    (body: T, request: FastifyRequest) =>
-      operation(body, callerOf(request));
+  // The request is the operation's caller (its IP, User-Agent, request id and door); the route
+  // names its operation, for the metrics of requests refused before it (bad input).
+  const post = (url: string, schema: Joi.Schema, operation: OperationName) => {
+    const run = ops[operation] as (body: unknown, caller: FastifyRequest) => Promise<unknown>;
+    app.post(url, { schema: { body: schema }, config: { operation } }, (request) =>
+      run(request.body, request),
+    );
+  };
 
-  post("/register", registerBody, limited(ops.register));
-  post("/activate", activateBody, limited(ops.activate));
-  post("/login", loginBody, limited(ops.login));
-  post("/mfa/verify", mfaVerifyBody, limited(ops.verifyMfa));
-  post("/logout", sessionBody, ops.logout);
-  post("/sso/grant", sessionBody, ops.issueAuthorizationCode);
-  post("/sso/token", tokenBody, ops.exchangeCodeForToken);
-  post("/sso/verify", verifyBody, ops.verifyIdToken);
+  post("/register", registerBody, "register");
+  post("/activate", activateBody, "activate");
+  post("/login", loginBody, "login");
+  post("/mfa/verify", mfaVerifyBody, "verifyMfa");
+  post("/logout", sessionBody, "logout");
+  post("/sso/grant", grantBody, "issueAuthorizationCode");
+  post("/sso/token", tokenBody, "exchangeCodeForToken");
+  post("/sso/verify", verifyBody, "verifyIdToken");
 
   app.get<{ Querystring: { sessionId?: string } }>(
     "/user",
-    { preValidation: sessionIdFromAnywhere, schema: { querystring: sessionBody } },
-    (request) => ops.currentUser(request.query as { sessionId: string }),
+    {
+      preValidation: sessionIdFromAnywhere,
+      schema: { querystring: sessionBody },
+      config: { operation: "currentUser" },
+    },
+    (request) => ops.currentUser(request.query as { sessionId: string }, request),
   );
 }
 

@@ -1,5 +1,6 @@
 import {
   activateInput,
+  grantInput,
   loginInput,
   mfaVerifyInput,
   registerInput,
@@ -12,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   activateBody,
+  grantBody,
   loginBody,
   mfaVerifyBody,
   registerBody,
@@ -92,6 +94,40 @@ const pairs: [string, import("joi").Schema, z.ZodType, Record<string, unknown>[]
   ],
   ["session", sessionBody, sessionInput, [...strings, ...wrongTypes].map((sessionId) => ({ sessionId }))],
   ["sso/token", tokenBody, tokenInput, [...strings, ...wrongTypes, "Zm9v-_bar"].map((code) => ({ code }))],
+  [
+    "sso/grant bound to a client",
+    grantBody,
+    grantInput,
+    [
+      ...strings,
+      ...wrongTypes,
+      "c".repeat(43),
+      "https://app.example/cb",
+      "com.example.app:/cb",
+      "S256",
+      "plain",
+    ]
+      .flatMap((value): Record<string, unknown>[] => [
+        { sessionId: "s1", clientId: value },
+        { sessionId: "s1", clientId: "app", redirectUri: value },
+        { sessionId: "s1", clientId: "app", codeChallenge: value, codeChallengeMethod: "S256" },
+        { sessionId: "s1", clientId: "app", codeChallenge: "c".repeat(43), codeChallengeMethod: value },
+        { sessionId: "s1", redirectUri: value },
+      ])
+      .concat([
+        { sessionId: "s1", codeChallenge: "c".repeat(43) },
+        { sessionId: "s1", clientId: "a".repeat(201) },
+      ]),
+  ],
+  [
+    "sso/token bound to a client",
+    tokenBody,
+    tokenInput,
+    [...strings, ...wrongTypes, "v".repeat(43), "v".repeat(129), "a.b~c_d-e".repeat(5)].flatMap((value) => [
+      { code: "c1", clientId: "app", codeVerifier: value },
+      { code: "c1", clientId: value, redirectUri: "https://app.example/cb" },
+    ]),
+  ],
   [
     "sso/verify",
     verifyBody,

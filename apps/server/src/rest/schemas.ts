@@ -1,4 +1,15 @@
-import { emailPattern, idPattern, LIMITS, notStorable, otpPattern, storablePattern } from "@authsvc/core";
+import {
+  clientIdPattern,
+  codeChallengePattern,
+  codeVerifierPattern,
+  emailPattern,
+  idPattern,
+  LIMITS,
+  notStorable,
+  otpPattern,
+  redirectUriPattern,
+  storablePattern,
+} from "@authsvc/core";
 import Joi from "joi";
 
 /**
@@ -35,5 +46,32 @@ export const activateBody = body({ userId: id.required(), otp });
 export const loginBody = body({ email, password });
 export const mfaVerifyBody = body({ userId: id.required(), otp, sessionId: id });
 export const sessionBody = body({ sessionId: id.required() });
-export const tokenBody = body({ code: Joi.string().max(LIMITS.code).pattern(idPattern).required() });
+// What an SSO code may be bound to; pattern messages name the rule, never the value.
+const clientId = Joi.string()
+  .max(LIMITS.clientId)
+  .pattern(clientIdPattern)
+  .messages({ "string.pattern.base": "{{#label}} must be visible ASCII characters" });
+const redirectUri = Joi.string()
+  .max(LIMITS.redirectUri)
+  .pattern(redirectUriPattern)
+  .messages({ "string.pattern.base": "{{#label}} must be an absolute URI" });
+export const grantBody = body({
+  sessionId: id.required(),
+  clientId,
+  redirectUri,
+  codeChallenge: Joi.string()
+    .pattern(codeChallengePattern)
+    .messages({ "string.pattern.base": "{{#label}} must be 43 base64url characters (S256)" }),
+  codeChallengeMethod: Joi.string().valid("S256"),
+})
+  .with("redirectUri", "clientId")
+  .with("codeChallenge", "clientId");
+export const tokenBody = body({
+  code: Joi.string().max(LIMITS.code).pattern(idPattern).required(),
+  clientId,
+  redirectUri,
+  codeVerifier: Joi.string()
+    .pattern(codeVerifierPattern)
+    .messages({ "string.pattern.base": "{{#label}} must be 43 to 128 unreserved characters (RFC 7636)" }),
+});
 export const verifyBody = body({ token: Joi.string().max(LIMITS.token).required() });

@@ -33,7 +33,8 @@ export interface TrpcHttpOptions<TRouter extends AnyRouter> {
   router: TRouter;
   /** The request and reply: a procedure may read the caller's IP and set headers of the answer. */
   createContext: (request: FastifyRequest, reply: FastifyReply) => inferRouterContext<TRouter>;
-  onError?: (failure: { error: TRPCError; path: string | undefined }) => void;
+  /** `ctx`: the call's context, when one was made (not for a request refused whole). */
+  onError?: (failure: { error: TRPCError; path: string | undefined; ctx?: unknown }) => void;
   /** Most calls one batch may carry. */
   maxBatchSize: number;
   /** Serve plain calls here; false: every request through tRPC's own handler. */
@@ -157,7 +158,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
       return { result: { data } };
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      options.onError?.({ error, path });
+      options.onError?.({ error, path, ctx });
       return { error: getErrorShape({ config, error, type, path, input, ctx }) };
     }
   };
@@ -195,7 +196,7 @@ export async function trpcHttp<TRouter extends AnyRouter>(
   // as it answers any failed call: one error per call, with its path.
   app.setErrorHandler((cause, request: TrpcRequest, reply) => {
     const failure = toAuthError(cause);
-    if (failure.code === "SERVER_ERROR") app.log.error({ err: cause, reqId: request.id }, "request failed");
+    if (failure.code === "SERVER_ERROR") request.log.error({ err: cause }, "request failed");
     const code = failure.status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
     return viaTrpc(request, reply, new TRPCError({ code, cause: failure }));
   });

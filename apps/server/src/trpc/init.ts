@@ -1,21 +1,34 @@
-import { AuthError, type ErrorBody, type Operations, type ValidationDetail } from "@authsvc/core";
+import {
+  AuthError,
+  type Caller,
+  type ErrorBody,
+  type Operations,
+  type ValidationDetail,
+} from "@authsvc/core";
 import { initTRPC, type TRPCError } from "@trpc/server";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import type { CallingRequest } from "../caller.js";
 import { toAuthError } from "../errors.js";
 
 export interface Context {
   ops: Operations;
-  /** The HTTP exchange a call came in on; absent for in-process calls (createCaller). */
-  request?: CallingRequest | undefined;
+  /** The HTTP request a call came in on, as the operations' caller; absent for in-process calls (createCaller). */
+  caller?: Caller | undefined;
   reply?: { header(name: string, value: string): unknown } | undefined;
 }
 
-/** `retryAfter`: seconds to wait, as the Retry-After header says (a 429 or a 503). */
-export type ServiceErrorData = ErrorBody & { httpStatus: number; path?: string; retryAfter?: number };
+/**
+ * `retryAfter`: seconds to wait, as the Retry-After header says (a 429 or a 503); `requestId`: the
+ * request's X-Request-Id, to quote when reporting the error (absent for in-process calls).
+ */
+export type ServiceErrorData = ErrorBody & {
+  httpStatus: number;
+  path?: string;
+  retryAfter?: number;
+  requestId?: string;
+};
 
 /** The service's error, whether an operation threw it or tRPC refused the input or the call. */
-function serviceError(error: TRPCError): AuthError {
+export function serviceError(error: TRPCError): AuthError {
   if (error.cause instanceof AuthError) return error.cause;
   const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
   if (error.code === "BAD_REQUEST" && Array.isArray(issues)) {
@@ -67,7 +80,7 @@ const TRPC_KEY_BY_STATUS: Partial<Record<number, TRPC_ERROR_CODE_KEY>> = {
 };
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error, path }): typeof shape & { data: ServiceErrorData } {
+  errorFormatter({ shape, error, path, ctx }): typeof shape & { data: ServiceErrorData } {
     const failure = serviceError(error);
     // tRPC names an error thrown by a procedure INTERNAL_SERVER_ERROR; ours carry their status.
     const key = TRPC_KEY_BY_STATUS[failure.status] ?? shape.data.code;
@@ -80,6 +93,7 @@ const t = initTRPC.context<Context>().create({
         httpStatus: failure.status,
         ...(failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter }),
         ...(path === undefined ? {} : { path }),
+        ...(ctx?.caller?.requestId === undefined ? {} : { requestId: ctx.caller.requestId }),
         code: key,
       },
     };

@@ -1,3 +1,4 @@
+import { AuthError } from "../errors.js";
 import type { Caller } from "../rate-limiter.js";
 import type { LoginAnswer, LoginInput, RegisterInput, SessionInput } from "../schemas.js";
 import { type OperationsContext, STEP_UP_TTL_MS, sessionStartKey } from "./context.js";
@@ -16,6 +17,8 @@ export async function register(
     await ctx.idp.deleteUser(user.id).catch(() => undefined);
     throw error;
   }
+  ctx.events?.record({ event: "registered", userId: user.id }, caller);
+  ctx.events?.record({ event: "code.sent", userId: user.id, purpose: "activation" }, caller);
   return { userId: user.id };
 }
 
@@ -26,9 +29,18 @@ export async function login(
   caller: Caller = {},
 ): Promise<LoginAnswer> {
   await ctx.limiter.hit("login", caller, accountOf(input.email));
-  const check = await ctx.idp.checkPassword(input.email, input.password, caller);
-  if (!check.mfaActive) return { userId: check.userId };
+  const check = await ctx.idp.checkPassword(input.email, input.password, caller).catch((error: unknown) => {
+    if (error instanceof AuthError && error.okta?.errorCode === "E0000004") {
+      ctx.events?.record({ event: error.lockedOut ? "login.locked" : "login.failed" }, caller);
+    }
+    throw error;
+  });
+  if (!check.mfaActive) {
+    ctx.events?.record({ event: "login.succeeded", userId: check.userId, sessionOpened: false }, caller);
+    return { userId: check.userId };
+  }
   const session = await ctx.idp.createSession(check);
+  ctx.events?.record({ event: "login.succeeded", userId: check.userId, sessionOpened: true }, caller);
   // The `user` rule counts code checks after this moment; the `session` rule needs no start.
   if (ctx.stepUp === "user") {
     await ctx.store.set(sessionStartKey(session.id), String(ctx.clock.now()), STEP_UP_TTL_MS);
@@ -36,8 +48,13 @@ export async function login(
   return session;
 }
 
-export async function logout(ctx: OperationsContext, input: SessionInput): Promise<{ success: true }> {
+export async function logout(
+  ctx: OperationsContext,
+  input: SessionInput,
+  caller: Caller = {},
+): Promise<{ success: true }> {
   await ctx.idp.endSession(input.sessionId);
+  ctx.events?.record({ event: "session.ended" }, caller);
   return { success: true };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { IdTokens } from "../id-tokens.js";
 import type { Clock, EphemeralStore, IdentityProvider } from "../ports.js";
 import type { RateLimiter } from "../rate-limiter.js";
+import type { SecurityEvents } from "../security-events.js";
 
 export interface OperationsContext {
   idp: IdentityProvider;
@@ -14,6 +15,8 @@ export interface OperationsContext {
   grantTtlSeconds: number;
   /** What a grant needs when the user has MFA active (SSO_REQUIRE_MFA). */
   stepUp: StepUpRule;
+  /** Told of every security event (the audit log, the metrics); nobody when absent. */
+  events?: SecurityEvents;
 }
 
 /**

@@ -19,8 +19,9 @@ export {
 };
 
 /**
- * The operations bound to one context: what both front doors call. The limited ones take the
- * caller (its IP, when a door knows it); without one they are still limited per account.
+ * The operations bound to one context: what both front doors call, each with the caller (its IP,
+ * when a door knows it, the request id and the door, for the events). The limited ones without a
+ * caller are still limited per account.
  */
 export function createOperations(ctx: OperationsContext) {
   return {
@@ -28,14 +29,19 @@ export function createOperations(ctx: OperationsContext) {
     activate: (input: Parameters<typeof activate>[1], caller?: Caller) => activate(ctx, input, caller),
     login: (input: Parameters<typeof login>[1], caller?: Caller) => login(ctx, input, caller),
     verifyMfa: (input: Parameters<typeof verifyMfa>[1], caller?: Caller) => verifyMfa(ctx, input, caller),
-    logout: (input: Parameters<typeof logout>[1]) => logout(ctx, input),
-    currentUser: (input: Parameters<typeof currentUser>[1]) => currentUser(ctx, input),
-    issueAuthorizationCode: (input: Parameters<typeof issueAuthorizationCode>[1]) =>
-      issueAuthorizationCode(ctx, input),
-    exchangeCodeForToken: (input: Parameters<typeof exchangeCodeForToken>[1]) =>
-      exchangeCodeForToken(ctx, input),
-    verifyIdToken: (input: Parameters<typeof verifyIdToken>[1]) => verifyIdToken(ctx, input),
+    logout: (input: Parameters<typeof logout>[1], caller?: Caller) => logout(ctx, input, caller),
+    currentUser: (input: Parameters<typeof currentUser>[1], caller?: Caller) =>
+      currentUser(ctx, input, caller),
+    issueAuthorizationCode: (input: Parameters<typeof issueAuthorizationCode>[1], caller?: Caller) =>
+      issueAuthorizationCode(ctx, input, caller),
+    exchangeCodeForToken: (input: Parameters<typeof exchangeCodeForToken>[1], caller?: Caller) =>
+      exchangeCodeForToken(ctx, input, caller),
+    verifyIdToken: (input: Parameters<typeof verifyIdToken>[1], caller?: Caller) =>
+      verifyIdToken(ctx, input, caller),
   };
 }
+
+/** The operations by name: what the metrics count per operation. */
+export type OperationName = keyof Operations;
 
 export type Operations = ReturnType<typeof createOperations>;

@@ -1,7 +1,9 @@
 import { AuthError, unknownSession } from "../errors.js";
+import type { CodePurpose } from "../one-time-codes.js";
 import type { OktaSession } from "../ports.js";
 import type { Caller, CountedCall } from "../rate-limiter.js";
 import type { ActivateInput, MfaVerifyInput } from "../schemas.js";
+import { codeRefusal } from "../security-events.js";
 import { type OperationsContext, STEP_UP_TTL_MS, sessionStepUpKey, userStepUpKey } from "./context.js";
 
 /** With a code, activates the email factor; without, enrols it again and mails a fresh code. */
@@ -11,8 +13,14 @@ export async function activate(
   caller: Caller = {},
 ): Promise<{ success: true }> {
   const counted = await countCodeCall(ctx, input, caller);
-  if (input.otp === undefined) await mailing(counted, ctx.idp.enrollEmailFactor(input.userId, caller));
-  else await ctx.idp.activateEmailFactor(input.userId, input.otp, caller);
+  const { userId } = input;
+  if (input.otp === undefined) {
+    await mailing(counted, ctx.idp.enrollEmailFactor(userId, caller));
+    ctx.events?.record({ event: "code.sent", userId, purpose: "activation" }, caller);
+  } else {
+    await checking(ctx, caller, userId, "activation", ctx.idp.activateEmailFactor(userId, input.otp, caller));
+    ctx.events?.record({ event: "activated", userId }, caller);
+  }
   return { success: true };
 }
 
@@ -29,11 +37,13 @@ export async function verifyMfa(
   const counted = await countCodeCall(ctx, input, caller);
   const session =
     input.sessionId === undefined ? undefined : await sessionOf(ctx, input.sessionId, input.userId);
+  const { userId } = input;
   if (input.otp === undefined) {
-    await mailing(counted, ctx.idp.challengeEmailFactor(input.userId, caller));
+    await mailing(counted, ctx.idp.challengeEmailFactor(userId, caller));
+    ctx.events?.record({ event: "code.sent", userId, purpose: "verification" }, caller);
     return { success: true };
   }
-  await ctx.idp.verifyEmailFactor(input.userId, input.otp, caller);
+  await checking(ctx, caller, userId, "verification", ctx.idp.verifyEmailFactor(userId, input.otp, caller));
   const now = ctx.clock.now();
   await Promise.all([
     // As long as the session lives (by the provider's clock, which may be a little behind ours).
@@ -41,6 +51,13 @@ export async function verifyMfa(
       ctx.store.set(sessionStepUpKey(session.id), "1", Math.max(1000, Date.parse(session.expiresAt) - now)),
     ctx.stepUp === "user" && ctx.store.set(userStepUpKey(input.userId), String(now), STEP_UP_TTL_MS),
   ]);
+  const passed = {
+    event: "code.passed",
+    userId,
+    purpose: "verification",
+    sessionSteppedUp: !!session,
+  } as const;
+  ctx.events?.record(passed, caller);
   return { success: true };
 }
 
@@ -53,6 +70,23 @@ async function sessionOf(ctx: OperationsContext, sessionId: string, userId: stri
 /** A call without a code mails one, a call with a code checks it: each counts against its own limits. */
 function countCodeCall(ctx: OperationsContext, input: { userId: string; otp?: string }, caller: Caller) {
   return ctx.limiter.hit(input.otp === undefined ? "codeSend" : "codeCheck", caller, input.userId);
+}
+
+/** A code check; a refused one is told to the events as a failed or a voided code. */
+async function checking(
+  ctx: OperationsContext,
+  caller: Caller,
+  userId: string,
+  purpose: CodePurpose,
+  check: Promise<unknown>,
+): Promise<void> {
+  try {
+    await check;
+  } catch (error) {
+    const refusal = codeRefusal(error, userId, purpose);
+    if (refusal) ctx.events?.record(refusal, caller);
+    throw error;
+  }
 }
 
 /**

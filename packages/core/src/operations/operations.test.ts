@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../errors.js";
 import { DEFAULT_RATE_LIMITS } from "../rate-limiter.js";
-import { activated, ada, grace, operationsAtTestClock } from "../test-doubles.js";
+import { activated, ada, grace, operationsAtTestClock, wrongCode } from "../test-doubles.js";
 
 /** The service's code of a refusal, with Okta's code for OKTA_ERROR. */
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -151,6 +152,52 @@ describe("the operations, below any door", () => {
     expect(await refusal(s.ops.exchangeCodeForToken(late))).toBe("INVALID_GRANT");
   });
 
+  describe("a code bound to a client, a redirect URI and a PKCE challenge (RFC 6749 4.1.3, RFC 7636)", () => {
+    const verifier = "a-verifier-of-forty-three-characters-or-more-0123456789";
+    const binding = {
+      clientId: "app",
+      redirectUri: "https://app.example/cb",
+      codeChallenge: createHash("sha256").update(verifier).digest("base64url"),
+      codeChallengeMethod: "S256" as const,
+    };
+    const redemption = { clientId: "app", redirectUri: "https://app.example/cb", codeVerifier: verifier };
+
+    it("is redeemed only with the same client, redirect URI and the challenge's verifier", async () => {
+      const s = operationsAtTestClock({ stepUp: "off" });
+      const sessionId = await (await activated(s)).logIn();
+      const boundCode = async () => (await s.ops.issueAuthorizationCode({ sessionId, ...binding })).code;
+      for (const wrong of [
+        { ...redemption, clientId: "other" },
+        { ...redemption, clientId: undefined },
+        { ...redemption, redirectUri: "https://app.example/other" },
+        { ...redemption, codeVerifier: undefined },
+        { ...redemption, codeVerifier: `${verifier}x` },
+      ]) {
+        expect(await refusal(s.ops.exchangeCodeForToken({ code: await boundCode(), ...wrong }))).toBe(
+          "INVALID_GRANT",
+        );
+      }
+      const { token } = await s.ops.exchangeCodeForToken({ code: await boundCode(), ...redemption });
+      expect(await s.ops.verifyIdToken({ token })).toMatchObject({ azp: "app" });
+      // A verifier for a code that had no challenge: a PKCE downgrade (RFC 9700 2.1.1).
+      const unbound = await s.ops.issueAuthorizationCode({ sessionId });
+      expect(await refusal(s.ops.exchangeCodeForToken({ ...unbound, codeVerifier: verifier }))).toBe(
+        "INVALID_GRANT",
+      );
+    });
+
+    it("voids the token issued from it when the code is replayed (RFC 6749 4.1.2)", async () => {
+      const s = operationsAtTestClock({ stepUp: "off" });
+      const sessionId = await (await activated(s)).logIn();
+      const { code } = await s.ops.issueAuthorizationCode({ sessionId, ...binding });
+      const { token } = await s.ops.exchangeCodeForToken({ code, ...redemption });
+      expect(await s.ops.verifyIdToken({ token })).toMatchObject({ azp: "app" });
+
+      expect(await refusal(s.ops.exchangeCodeForToken({ code, ...redemption }))).toBe("INVALID_GRANT");
+      expect(await refusal(s.ops.verifyIdToken({ token }))).toBe("INVALID_TOKEN");
+    });
+  });
+
   it("refuses an ID token once its ten hours are over", async () => {
     const s = operationsAtTestClock({ stepUp: "off" });
     const sessionId = await (await activated(s)).logIn();
@@ -187,5 +234,71 @@ describe("the operations, below any door", () => {
     expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
     expect(await refusal(s.ops.login(wrong))).toBe("E0000004");
     expect(await refusal(s.ops.login({ ...wrong, email: "ADA@example.com" }))).toBe("RATE_LIMITED");
+  });
+});
+
+describe("security events", () => {
+  const caller = { clientIp: "198.51.100.7", requestId: "req-1", door: "rest" };
+
+  it("tells one event per step of the documented flow, with the caller, and no secret", async () => {
+    const s = operationsAtTestClock();
+    const { userId } = await s.ops.register(ada, caller);
+    await s.ops.login({ email: ada.email, password: ada.password }, caller);
+    await s.ops.activate({ userId, otp: s.mailer.lastCode() }, caller);
+    const session = await s.ops.login({ email: ada.email, password: ada.password }, caller);
+    if (!("id" in session)) throw new Error("expected a session");
+    await s.ops.verifyMfa({ userId }, caller);
+    await s.ops.verifyMfa({ userId, otp: s.mailer.lastCode(), sessionId: session.id }, caller);
+    const { code } = await s.ops.issueAuthorizationCode({ sessionId: session.id }, caller);
+    const { token } = await s.ops.exchangeCodeForToken({ code }, caller);
+    await s.ops.verifyIdToken({ token }, caller);
+    await s.ops.currentUser({ sessionId: session.id }, caller);
+    await s.ops.logout({ sessionId: session.id }, caller);
+    expect(s.events.recorded.map(({ event }) => event)).toEqual([
+      { event: "registered", userId },
+      { event: "code.sent", userId, purpose: "activation" },
+      { event: "login.succeeded", userId, sessionOpened: false },
+      { event: "activated", userId },
+      { event: "login.succeeded", userId, sessionOpened: true },
+      { event: "code.sent", userId, purpose: "verification" },
+      { event: "code.passed", userId, purpose: "verification", sessionSteppedUp: true },
+      { event: "grant.issued", userId },
+      { event: "token.issued", userId },
+      { event: "session.ended" },
+    ]);
+    expect(s.events.recorded.every((recorded) => recorded.caller === caller)).toBe(true);
+    const told = JSON.stringify(s.events.recorded);
+    for (const secret of [ada.password, session.id, code, token]) expect(told).not.toContain(secret);
+  });
+
+  it("tells each refusal: wrong password, wrong and voided code, step-up, replayed grant, rate limit", async () => {
+    const limits = {
+      ...DEFAULT_RATE_LIMITS,
+      login: { perIp: { limit: 2, windowSeconds: 60 }, perAccount: null },
+    };
+    const s = operationsAtTestClock({ limits });
+    const person = await activated(s);
+    const sessionId = await person.logIn();
+    await s.ops.login({ email: ada.email, password: "Wrong-Password-1" }, caller).catch(() => undefined);
+    await s.ops.issueAuthorizationCode({ sessionId }, caller).catch(() => undefined);
+    const otp = await person.mailedCode();
+    for (let i = 0; i < 6; i++) {
+      await s.ops
+        .verifyMfa({ userId: person.userId, otp: wrongCode(otp), sessionId }, caller)
+        .catch(() => undefined);
+    }
+    await s.ops.exchangeCodeForToken({ code: "never-issued" }, caller).catch(() => undefined);
+    await s.ops.login({ email: ada.email, password: ada.password }, caller).catch(() => undefined);
+    await s.ops.login({ email: ada.email, password: ada.password }, caller).catch(() => undefined);
+    const { userId } = person;
+    expect(s.events.recorded.filter((r) => r.caller === caller).map(({ event }) => event)).toEqual([
+      { event: "login.failed" },
+      { event: "stepup.refused", userId },
+      ...Array(5).fill({ event: "code.failed", userId, purpose: "verification", reason: "invalid_code" }),
+      { event: "code.voided", userId, purpose: "verification" },
+      { event: "grant.replayed" },
+      { event: "login.succeeded", userId, sessionOpened: true },
+      { event: "rate.limited", action: "login", scope: "ip" },
+    ]);
   });
 });

@@ -15,5 +15,5 @@ export const authRouter = {
   logout: publicProcedure
     .input(sessionInput)
     .output(success)
-    .mutation(({ ctx, input }) => ctx.ops.logout(input)),
+    .mutation(({ ctx, input }) => ctx.ops.logout(input, ctx.caller)),
 } satisfies TRPCRouterRecord;

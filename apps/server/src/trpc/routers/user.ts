@@ -6,5 +6,5 @@ export const userRouter = {
   me: publicProcedure
     .input(sessionInput)
     .output(oktaUser)
-    .query(({ ctx, input }) => ctx.ops.currentUser(input)),
+    .query(({ ctx, input }) => ctx.ops.currentUser(input, ctx.caller)),
 } satisfies TRPCRouterRecord;
