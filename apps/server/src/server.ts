@@ -9,7 +9,7 @@ import { corsAllowList } from "./cors.js";
 import { EarlyRefusals } from "./early-refusals.js";
 import { answerClientError, errorHeaders, toAuthError } from "./errors.js";
 import { withJsonDepthLimit } from "./json-depth.js";
-import { loggerOptions } from "./logger.js";
+import { lazyRequestLogger, loggerOptions } from "./logger.js";
 import { metricsServer, serveMetrics } from "./metrics-endpoint.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-ids.js";
 import { apiDocs } from "./rest/docs.js";
@@ -37,6 +37,8 @@ export async function createServer(config: Config, options: { logStream?: Writab
     }),
     // Every log line of a request carries its id (Fastify's request logger), as the answer does.
     genReqId: requestIdOf(config.trustProxy),
+    // With request logs on, every request writes lines: its logger is made at once.
+    ...(config.logRequests ? {} : { childLoggerFactory: lazyRequestLogger }),
     // request.ip: the peer unless TRUST_PROXY names proxies whose X-Forwarded-For to believe.
     trustProxy: config.trustProxy,
     clientErrorHandler: answerClientError,
