@@ -12,6 +12,8 @@ const PREFLIGHT_MAX_AGE_SECONDS = "600";
  * those answers is safe because every answer is `Cache-Control: no-store`: no cache keeps one to
  * serve to another origin.
  *
+ * @fastify/cors stays the reference: cors.test.ts holds every browser request's answer to the plugin's.
+ *
  * Returns true when it answered the request itself (a preflight).
  */
 export function corsAllowList(origins: readonly (string | RegExp)[]) {
