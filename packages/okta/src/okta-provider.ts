@@ -294,15 +294,7 @@ class OktaProvider implements IdentityProvider {
     const factor = await this.emailFactorOf(userId);
     if (!factor) throw factorNotFound(userId);
     if (factor.status === "ACTIVE" && !(await this.isProven(userId, factor))) {
-      const result = await this.call(() =>
-        this.client.userFactorApi.verifyFactor({
-          userId,
-          factorId: factor.id,
-          body: { passCode },
-          ...clientContext(caller),
-        }),
-      );
-      if (!("factorResult" in result) || result.factorResult !== "SUCCESS") throw wrongPasscode();
+      await this.checkPassCode((request) => this.call(request), userId, factor.id, passCode, caller);
     } else {
       // Okta refuses a factor that is already active (E0000001) itself.
       await this.call(() =>
@@ -324,10 +316,27 @@ class OktaProvider implements IdentityProvider {
 
   async verifyEmailFactor(userId: string, passCode: string, caller: Caller = {}): Promise<void> {
     const factor = await this.requireProvenEmailFactor(userId);
-    const result = await this.factorCall(userId, () =>
+    await this.checkPassCode(
+      (request) => this.factorCall(userId, request),
+      userId,
+      factor.id,
+      passCode,
+      caller,
+    );
+  }
+
+  /** A code checked by the factor's verify, `through` the call's error handling. */
+  private async checkPassCode(
+    through: <T>(request: () => Promise<T>) => Promise<T>,
+    userId: string,
+    factorId: string,
+    passCode: string,
+    caller: Caller,
+  ): Promise<void> {
+    const result = await through(() =>
       this.client.userFactorApi.verifyFactor({
         userId,
-        factorId: factor.id,
+        factorId,
         body: { passCode },
         ...clientContext(caller),
       }),
