@@ -9,7 +9,7 @@ import type { LoadSettings } from "./load.js";
 import { cpuMicros, resetPeakRss, statusMb } from "./proc.js";
 import { costsByOwner } from "./profile.js";
 import {
-  answerBytes,
+  answerOf,
   firstLine,
   here,
   type LoadResult,
@@ -26,7 +26,7 @@ import {
  * route, creates a user through the real flow (codes from a real SMTP server), then
  * loads each hot endpoint and the bare route in turn (A B A B ...) from a separate
  * process and prints medians. `--write` also writes bench/RESULTS.md. `--profile` instead
- * runs the service and the bare route under `node --cpu-prof` for one load each (REST verify,
+ * runs the service, the bare route and the floor under `node --cpu-prof` for one load each (REST verify,
  * or the endpoint whose name starts with BENCH_PROFILE, e.g. "tRPC", on the service) and
  * prints their costs by package (the profiles are kept, their paths printed).
  */
@@ -42,15 +42,31 @@ interface MeasuredLoad extends LoadResult {
 }
 
 /**
- * Starts the bare route answering `verifyBytes` (the service's verify answer, byte for byte)
- * and checks that it does; answers it with the Fastify version it runs.
+ * Starts the bare route answering the service's verify answer byte for byte (and, given
+ * `headers`, with those headers too) and checks that it does; answers it with the Fastify
+ * version it runs.
  */
-async function startBare(verifyBytes: string, token: string, nodeArgs: string[]) {
-  const child = startChild(join(here, "bare.js"), { BARE_BODY: verifyBytes, PORT: "0" }, nodeArgs);
+async function startBare(
+  verifyAnswer: { bytes: string; headers: Record<string, string> },
+  token: string,
+  nodeArgs: string[],
+  headers: Record<string, string> = {},
+) {
+  const child = startChild(
+    join(here, "bare.js"),
+    { BARE_BODY: verifyAnswer.bytes, BARE_HEADERS: JSON.stringify(headers), PORT: "0" },
+    nodeArgs,
+  );
   const { port, fastify } = JSON.parse(await firstLine(child)) as { port: number; fastify: string };
   const url = `http://127.0.0.1:${port}`;
-  const bytes = await answerBytes(url, "/verify", { token });
-  if (bytes !== verifyBytes) throw new Error(`bare route answers ${bytes}, not ${verifyBytes}`);
+  const answer = await answerOf(url, "/verify", { token });
+  if (answer.bytes !== verifyAnswer.bytes) {
+    throw new Error(`bare route answers ${answer.bytes}, not ${verifyAnswer.bytes}`);
+  }
+  const names = (h: Record<string, string>) => Object.keys(h).sort().join(", ");
+  if (names(answer.headers) !== names(headers)) {
+    throw new Error(`bare route sends ${names(answer.headers)}, not ${names(headers)}`);
+  }
   return { child, url, fastify };
 }
 
@@ -151,13 +167,20 @@ async function main() {
     cpuProfileArgs(profileDir, "service"),
   );
   const { child: server, url, startupMs } = service;
-  const { person, sessionId, token, verifyBytes } = await signUp(url, inbox);
+  const { person, sessionId, token, verifyAnswer } = await signUp(url, inbox);
 
   const {
     child: bare,
     url: bareUrl,
     fastify,
-  } = await startBare(verifyBytes, token, cpuProfileArgs(profileDir, "bare"));
+  } = await startBare(verifyAnswer, token, cpuProfileArgs(profileDir, "bare"));
+  // The floor: the bare route with every header the service's verify answer carries.
+  const floor = await startBare(
+    verifyAnswer,
+    token,
+    cpuProfileArgs(profileDir, "floor"),
+    verifyAnswer.headers,
+  );
   const bareLoad: LoadSettings = {
     url: bareUrl,
     connections: CONNECTIONS,
@@ -219,6 +242,7 @@ async function main() {
   const stop = async () => {
     service.stop();
     bare.kill("SIGTERM");
+    floor.child.kill("SIGTERM");
     await inbox.close();
   };
   if (profileDir) {
@@ -226,6 +250,12 @@ async function main() {
     const [, profiled] = endpoints.find(([name]) => name.startsWith(process.env.BENCH_PROFILE ?? "")) ?? [];
     await profileLoad("The service", server, profiled as LoadSettings, join(profileDir, "service"));
     await profileLoad(`The bare Fastify ${fastify} route`, bare, bareLoad, join(profileDir, "bare"));
+    await profileLoad(
+      "The floor (the bare route with the service's headers)",
+      floor.child,
+      { ...bareLoad, url: floor.url },
+      join(profileDir, "floor"),
+    );
     return stop();
   }
 
@@ -237,18 +267,24 @@ async function main() {
     ratio: number;
     cpu: number;
     cpuRatio: number;
+    cpuFloorRatio: number;
     rss: number;
   }[] = [];
   const bareRuns: MeasuredLoad[] = [];
+  const floorRuns: MeasuredLoad[] = [];
+  const floorLoad = { ...bareLoad, url: floor.url };
   const verifyAlone: number[] = [];
   for (const [name, settings] of endpoints) {
     const runs: MeasuredLoad[] = [];
     const ceilings: MeasuredLoad[] = [];
+    const floors: MeasuredLoad[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       runs.push(await measuredLoad(server.pid as number, settings));
       ceilings.push(await measuredLoad(bare.pid as number, bareLoad));
+      floors.push(await measuredLoad(floor.child.pid as number, floorLoad));
     }
     bareRuns.push(...ceilings);
+    floorRuns.push(...floors);
     const pairFactor = settings.chainGrantCode ? 2 : 1;
     const rps = median(runs.map((r) => r.requestsPerSecond)) / pairFactor;
     const cpu = median(runs.map((r) => r.cpuMicrosPerRequest)) * pairFactor;
@@ -262,6 +298,7 @@ async function main() {
       ratio: rps / median(ceilings.map((r) => r.requestsPerSecond)),
       cpu,
       cpuRatio: cpu / median(ceilings.map((r) => r.cpuMicrosPerRequest)),
+      cpuFloorRatio: cpu / median(floors.map((r) => r.cpuMicrosPerRequest)),
       rss: Math.max(...runs.map((r) => r.peakRssMb)),
     });
     console.error(`measured ${name}`);
@@ -286,13 +323,17 @@ async function main() {
   const bareMedian = median(bareRuns.map((r) => r.requestsPerSecond));
   const bareCpu = median(bareRuns.map((r) => r.cpuMicrosPerRequest));
   const bareRss = Math.max(...bareRuns.map((r) => r.peakRssMb));
+  const floorCpu = median(floorRuns.map((r) => r.cpuMicrosPerRequest));
+  const floorRps = median(floorRuns.map((r) => r.requestsPerSecond));
+  const floorHeaders = Object.keys(verifyAnswer.headers).length;
   const lines = [
-    `| endpoint | CPU µs per request | CPU ÷ bare | req/s | req/s ÷ bare | p50 ms | p99 ms | peak RSS MB |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|`,
-    `| bare Fastify ${fastify} route (same bytes as verify) | ${bareCpu.toFixed(0)} | 1.00 | ${bareMedian.toFixed(0)} | 1.00 | ${median(bareRuns.map((r) => r.p50))} | ${median(bareRuns.map((r) => r.p99))} | ${bareRss.toFixed(0)} |`,
+    `| endpoint | CPU µs per request | CPU ÷ bare | CPU ÷ floor | req/s | req/s ÷ bare | p50 ms | p99 ms | peak RSS MB |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| bare Fastify ${fastify} route (same bytes as verify) | ${bareCpu.toFixed(0)} | 1.00 | | ${bareMedian.toFixed(0)} | 1.00 | ${median(bareRuns.map((r) => r.p50))} | ${median(bareRuns.map((r) => r.p99))} | ${bareRss.toFixed(0)} |`,
+    `| the floor: that route with verify's ${floorHeaders} headers too | ${floorCpu.toFixed(0)} | ${(floorCpu / bareCpu).toFixed(2)} | 1.00 | ${floorRps.toFixed(0)} | ${(floorRps / bareMedian).toFixed(2)} | ${median(floorRuns.map((r) => r.p50))} | ${median(floorRuns.map((r) => r.p99))} | ${Math.max(...floorRuns.map((r) => r.peakRssMb)).toFixed(0)} |`,
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.cpu.toFixed(0)} | ${r.cpuRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.rss.toFixed(0)} |`,
+        `| ${r.name} | ${r.cpu.toFixed(0)} | ${r.cpuRatio.toFixed(2)} | ${r.cpuFloorRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.rss.toFixed(0)} |`,
     ),
     "",
     `- start-up to first answered request: ${startupMs.toFixed(0)} ms`,
@@ -336,7 +377,7 @@ async function main() {
     target(`peak RSS, every endpoint's load (highest: ${heaviest.name})`, heaviest.rss, 120, "<", " MB"),
     target("verify during a login storm / alone", stormRatio, 0.5, "≥"),
   );
-  const header = `CPU per request: the user + system time the answering process (the service, or the bare route, each its own process) spent during the load, from /proc/<pid>/stat, over the requests it answered (per pair for grant + token); median of the rounds. Ratios: the endpoint's median over the median of the bare route's runs interleaved with it; the bare route runs Fastify ${fastify}, the version the service loads. Peak RSS: the service's VmHWM over that endpoint's load (reset before each run). ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, ...), medians; autocannon in its own process.`;
+  const header = `CPU per request: the user + system time the answering process (the service, or the bare route, each its own process) spent during the load, from /proc/<pid>/stat, over the requests it answered (per pair for grant + token); median of the rounds. Ratios: the endpoint's median over the median of the bare route's runs interleaved with it; the bare route runs Fastify ${fastify}, the version the service loads. The floor is the same bare route sending every header the service's verify answer carries (the security headers SECURITY.md promises, no-store, an X-Request-Id made per request): what the headers cost, which any route sending them pays; CPU ÷ floor is the rest, the plumbing. Peak RSS: the service's VmHWM over that endpoint's load (reset before each run). ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, floor, ...), medians; autocannon in its own process.`;
   console.log(`\n${header}\n\n${lines.join("\n")}`);
 
   if (process.argv.includes("--write")) {

@@ -68,14 +68,22 @@ async function json(url: string, path: string, body?: unknown): Promise<Record<s
   return answer;
 }
 
-/** The body of the answer to a JSON POST, as sent. */
-export async function answerBytes(url: string, path: string, body: unknown): Promise<string> {
+/** Headers Node writes on every answer itself (and Fastify's content type and length). */
+const TRANSPORT_HEADERS = new Set(["content-type", "content-length", "date", "connection", "keep-alive"]);
+
+/** The answer to a JSON POST, as sent: its body, and its headers beyond TRANSPORT_HEADERS. */
+export async function answerOf(
+  url: string,
+  path: string,
+  body: unknown,
+): Promise<{ bytes: string; headers: Record<string, string> }> {
   const response = await fetch(`${url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return response.text();
+  const headers = Object.fromEntries([...response.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
+  return { bytes: await response.text(), headers };
 }
 
 /**
@@ -142,6 +150,6 @@ export async function signUp(url: string, inbox: SmtpInbox) {
   await json(url, "/api/mfa/verify", { userId, otp: await inbox.nextCode(person.email, 1), sessionId });
   const { code } = (await json(url, "/api/sso/grant", { sessionId })) as { code: string };
   const { token } = (await json(url, "/api/sso/token", { code })) as { token: string };
-  const verifyBytes = await answerBytes(url, "/api/sso/verify", { token });
-  return { person, sessionId, token, verifyBytes };
+  const verifyAnswer = await answerOf(url, "/api/sso/verify", { token });
+  return { person, sessionId, token, verifyAnswer };
 }
