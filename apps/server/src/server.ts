@@ -107,7 +107,7 @@ export async function createServer(config: Config, options: { logStream?: Writab
   if (config.metrics && !config.metrics.served) {
     server.log.warn("METRICS_PORT and METRICS_TOKEN are unset: /metrics is not served in production");
   }
-  await server.register(restRoutes, { prefix: "/api", ops });
+  await server.register(restRoutes, { prefix: "/api", ops, errorsAs200: config.errorsAs200 });
   await server.register(apiDocs, { prefix: "/api", errorsAs200: config.errorsAs200 });
   if (services.oidc) {
     const { oidcRoutes } = await import("./oidc/routes.js");

@@ -1,7 +1,20 @@
-import { type OperationName, type Operations, sessionInput, verifyInput } from "@authsvc/core";
+import {
+  grantAnswer,
+  idTokenClaims,
+  type OperationName,
+  type Operations,
+  oktaUser,
+  sessionInput,
+  success,
+  tokenAnswer,
+  userIdAnswer,
+  verifyInput,
+} from "@authsvc/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type Joi from "joi";
+import type { z } from "zod";
 import { throughDoor } from "../caller.js";
+import { answerSchema } from "./answer-schema.js";
 import { compiledCheck } from "./compiled-check.js";
 import {
   activateBody,
@@ -33,34 +46,43 @@ function joiValidator({ schema }: { schema: Joi.Schema }) {
   };
 }
 
-/** The documented JSON contract: each route validates with Joi and calls one operation. */
-export async function restRoutes(app: FastifyInstance, { ops }: { ops: Operations }): Promise<void> {
+/**
+ * The documented JSON contract: each route validates with Joi and calls one operation. Answers are
+ * written by their schema (login's, one of two shapes, by JSON.stringify); with ERRORS_AS_200 a
+ * refusal answers 200 too, so every answer is written by JSON.stringify.
+ */
+export async function restRoutes(
+  app: FastifyInstance,
+  { ops, errorsAs200 }: { ops: Operations; errorsAs200: boolean },
+): Promise<void> {
   app.setValidatorCompiler(joiValidator);
   throughDoor(app, "rest");
+  const response = (answer: z.ZodType | undefined) =>
+    answer && !errorsAs200 ? { response: { 200: answerSchema(answer) } } : {};
 
   // The request is the operation's caller (its IP, User-Agent, request id and door); the route
   // names its operation, for the metrics of requests refused before it (bad input).
-  const post = (url: string, schema: Joi.Schema, operation: OperationName) => {
+  const post = (url: string, body: Joi.Schema, operation: OperationName, answer?: z.ZodType) => {
     const run = ops[operation] as (body: unknown, caller: FastifyRequest) => Promise<unknown>;
-    app.post(url, { schema: { body: schema }, config: { operation } }, (request) =>
+    app.post(url, { schema: { body, ...response(answer) }, config: { operation } }, (request) =>
       run(request.body, request),
     );
   };
 
-  post("/register", registerBody, "register");
-  post("/activate", activateBody, "activate");
+  post("/register", registerBody, "register", userIdAnswer);
+  post("/activate", activateBody, "activate", success);
   post("/login", loginBody, "login");
-  post("/mfa/verify", mfaVerifyBody, "verifyMfa");
-  post("/logout", sessionBody, "logout");
-  post("/sso/grant", grantBody, "issueAuthorizationCode");
-  post("/sso/token", tokenBody, "exchangeCodeForToken");
-  post("/sso/verify", verifyBody, "verifyIdToken");
+  post("/mfa/verify", mfaVerifyBody, "verifyMfa", success);
+  post("/logout", sessionBody, "logout", success);
+  post("/sso/grant", grantBody, "issueAuthorizationCode", grantAnswer);
+  post("/sso/token", tokenBody, "exchangeCodeForToken", tokenAnswer);
+  post("/sso/verify", verifyBody, "verifyIdToken", idTokenClaims);
 
   app.get<{ Querystring: { sessionId?: string } }>(
     "/user",
     {
       preValidation: sessionIdFromAnywhere,
-      schema: { querystring: sessionBody },
+      schema: { querystring: sessionBody, ...response(oktaUser) },
       config: { operation: "currentUser" },
     },
     (request) => ops.currentUser(request.query as { sessionId: string }, request),
