@@ -13,8 +13,8 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type Joi from "joi";
 import type { z } from "zod";
+import { answerSchema } from "../answer-schema.js";
 import { throughDoor } from "../caller.js";
-import { answerSchema } from "./answer-schema.js";
 import { compiledCheck } from "./compiled-check.js";
 import {
   activateBody,

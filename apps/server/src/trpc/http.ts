@@ -8,7 +8,11 @@ import {
 } from "@trpc/server";
 import { incomingMessageToRequest, type NodeHTTPRequest } from "@trpc/server/adapters/node-http";
 import { resolveResponse } from "@trpc/server/http";
+import { defaultTransformer } from "@trpc/server/unstable-core-do-not-import";
+import fastJson from "fast-json-stringify";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { answerSchema } from "../answer-schema.js";
 import { toAuthError } from "../errors.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../json-depth.js";
 import { createInvoker, type Procedure, type ProcedureType } from "./invoke.js";
@@ -61,6 +65,8 @@ interface PlainCall {
   path: string;
   type: ProcedureType;
   invoke: ReturnType<typeof createInvoker>;
+  /** The procedure's output as JSON, written by its zod schema (as REST answers are); else JSON.stringify. */
+  writeOutput: ((data: unknown) => string) | undefined;
   input: unknown;
 }
 
@@ -76,11 +82,15 @@ export async function trpcHttp<TRouter extends AnyRouter>(
 ) {
   const { router, maxBatchSize } = options;
   const config = router._def._config;
+  // Without a transformer, the data on the wire is the procedure's output as it stands.
+  const writesOutputs = config.transformer === defaultTransformer;
   const procedures = new Map(
-    Object.entries(router._def.procedures as Record<string, Procedure>).map(([path, procedure]) => [
-      path,
-      { type: procedure._def.type, invoke: createInvoker(procedure) },
-    ]),
+    Object.entries(router._def.procedures as Record<string, Procedure>).map(([path, procedure]) => {
+      const { output } = procedure._def;
+      const writeOutput =
+        writesOutputs && output instanceof z.ZodType ? fastJson(answerSchema(output)) : undefined;
+      return [path, { type: procedure._def.type, invoke: createInvoker(procedure), writeOutput }];
+    }),
   );
 
   /** tRPC's own handler, as its Fastify adapter runs it; `refusal`: why the request was refused before it. */
@@ -143,6 +153,12 @@ export async function trpcHttp<TRouter extends AnyRouter>(
       ? { error: serialize(result.error) }
       : { result: { data: serialize(result.result.data) } };
 
+  /** A call's result as tRPC writes it; an output is written by its schema, when it has one. */
+  const written = (result: CallResult, call: PlainCall) =>
+    "result" in result && call.writeOutput
+      ? `{"result":{"data":${call.writeOutput(result.result.data)}}}`
+      : JSON.stringify(onTheWire(result));
+
   const callOne = async (call: PlainCall, batchIndex: number, ctx: unknown): Promise<CallResult> => {
     const { path, type, input } = call;
     try {
@@ -180,11 +196,11 @@ export async function trpcHttp<TRouter extends AnyRouter>(
       calls.length === 1 && first
         ? [await callOne(first, 0, ctx)]
         : await Promise.all(calls.map((call, index) => callOne(call, index, ctx)));
-    const answer = request.query.batch === "1" ? results : (results[0] as CallResult);
+    const answers = results.map((result, index) => written(result, calls[index] as PlainCall));
     return reply
-      .status(statusOf(answer))
+      .status(statusOf(results))
       .header("content-type", "application/json")
-      .send(JSON.stringify(Array.isArray(answer) ? answer.map(onTheWire) : onTheWire(answer)));
+      .send(request.query.batch === "1" ? `[${answers.join(",")}]` : answers[0]);
   };
 
   // The body as text, as tRPC's handler reads it; the input is parsed once, in `handle`.
@@ -217,11 +233,9 @@ function readInput(request: TrpcRequest): unknown {
 }
 
 /** One status for the answer; a batch whose calls differ answers 207, as tRPC does. */
-function statusOf(answer: CallResult | CallResult[]): number {
+function statusOf(results: CallResult[]): number {
   const statuses = new Set(
-    (Array.isArray(answer) ? answer : [answer]).map((result) =>
-      "error" in result ? (result.error.data?.httpStatus ?? 500) : 200,
-    ),
+    results.map((result) => ("error" in result ? (result.error.data?.httpStatus ?? 500) : 200)),
   );
   return statuses.size === 1 ? (statuses.values().next().value as number) : 207;
 }
