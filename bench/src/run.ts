@@ -357,7 +357,10 @@ async function main() {
   const cpuTarget = (row: (typeof rows)[number], goal: number) => {
     const line = target(`${row.name}: CPU per request ÷ bare`, row.cpuRatio, goal, "≤");
     const over = row.cpu - goal * bareCpu;
-    return over > 0 ? line.replace(/ \|$/, ` (${over.toFixed(0)} µs a request too many) |`) : line;
+    const floorShare = `the headers alone: floor ÷ bare ${(floorCpu / bareCpu).toFixed(2)}`;
+    return over > 0
+      ? line.replace(/ \|$/, ` (${over.toFixed(0)} µs a request too many; ${floorShare}) |`)
+      : line;
   };
   const heaviest = rows.reduce((a, b) => (b.rss > a.rss ? b : a));
   lines.push(
