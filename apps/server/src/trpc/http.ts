@@ -139,7 +139,9 @@ export async function trpcHttp<TRouter extends AnyRouter>(
     for (const [index, path] of paths.entries()) {
       const procedure = procedures.get(path);
       if (!procedure || procedure.type !== (calls[0]?.type ?? procedure.type)) return undefined;
-      calls.push({ path, ...procedure, input: isBatch ? inputs[index] : input });
+      // Written out, not spread (V8's generic copy; see invoke.ts).
+      const { type, invoke, writeOutput } = procedure;
+      calls.push({ path, type, invoke, writeOutput, input: isBatch ? inputs[index] : input });
     }
     const type = calls[0]?.type;
     if (type === "subscription" || (type === "mutation" && method !== "POST")) return undefined;
