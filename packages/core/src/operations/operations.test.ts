@@ -198,19 +198,6 @@ describe("the operations, below any door", () => {
     });
   });
 
-  it("gives every token from a code its own jti of 128 random bits", async () => {
-    const s = operationsAtTestClock({ stepUp: "off" });
-    const sessionId = await (await activated(s)).logIn();
-    const jtis = new Set<string>();
-    for (let i = 0; i < 20; i++) {
-      const { token } = await s.ops.exchangeCodeForToken(await s.ops.issueAuthorizationCode({ sessionId }));
-      const { jti } = await s.ops.verifyIdToken({ token });
-      expect(Buffer.from(jti, "base64url").length).toBe(16);
-      jtis.add(jti);
-    }
-    expect(jtis.size).toBe(20);
-  });
-
   it("refuses an ID token once its ten hours are over", async () => {
     const s = operationsAtTestClock({ stepUp: "off" });
     const sessionId = await (await activated(s)).logIn();

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { AuthError } from "../errors.js";
 import { ID_TOKEN_LIFETIME_SECONDS, type IdTokenClaims, ISSUED_AT_LEEWAY_SECONDS } from "../id-tokens.js";
 import type { OktaSession, UserProfile } from "../ports.js";
@@ -14,12 +14,6 @@ import {
 
 /** 256 bits: above the 128 the design requires for grant codes. */
 const GRANT_CODE_BYTES = 32;
-/**
- * 128 bits for a token's jti, which the store keeps for a grant's lifetime (the redemption
- * marker). As base64url it is one flat 22-character string (about 60 bytes of heap); a
- * randomUUID() is a rope of its two-character pieces (about 490 bytes), held per redeemed code.
- */
-const TOKEN_ID_BYTES = 16;
 
 interface StoredGrant {
   userId: string;
@@ -65,7 +59,7 @@ export async function exchangeCodeForToken(
   input: TokenInput,
   caller: Caller = {},
 ): Promise<{ token: string }> {
-  const jti = randomBytes(TOKEN_ID_BYTES).toString("base64url");
+  const jti = randomUUID();
   const redemption = redeemedKey(input.code);
   if (!(await ctx.store.setIfAbsent(redemption, jti, ctx.grantTtlSeconds * 1000))) {
     const issued = await ctx.store.get(redemption);
