@@ -25,6 +25,8 @@ parentPort.on("message", ({ id, operation, args }) => {
 
 /** How much lower than the event loop hashing runs (0 is normal, 19 the lowest). */
 const NICENESS = 10;
+/** A thread beyond the first that has had no hash to do this long exits. */
+const SPARE_THREAD_IDLE_MS = 30_000;
 
 type Operation = "hash" | "verify";
 interface Job {
@@ -40,14 +42,29 @@ interface Answer {
   error?: string;
 }
 
+/**
+ * Up to `size` threads, each a V8 isolate of its own (about 10-14 MB resident). One is started at
+ * once; another only when a hash waits while every thread is busy, and each beyond the first exits
+ * after SPARE_THREAD_IDLE_MS without work. A machine with many cores then holds one thread while
+ * logins are few, not one per core for the life of the process.
+ */
 export class HashingThreads {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
+  private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
   private nextId = 0;
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+  constructor(
+    private readonly size: number,
+    private readonly spareIdleMs = SPARE_THREAD_IDLE_MS,
+  ) {
+    this.idle.push(this.spawn());
+  }
+
+  /** Threads running now, idle or busy. */
+  get threads(): number {
+    return this.idle.length + this.busy.size;
   }
 
   run<T>(operation: Operation, args: unknown[]): Promise<T> {
@@ -66,11 +83,33 @@ export class HashingThreads {
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop() as Worker;
+      clearTimeout(this.idleTimers.get(worker));
+      this.idleTimers.delete(worker);
       const job = this.queue.shift() as Job;
       this.busy.set(worker, job);
       worker.ref();
       worker.postMessage({ id: job.id, operation: job.operation, args: job.args });
     }
+    // A new thread takes a while to start: the waiting hash goes to whichever frees first.
+    if (this.queue.length > 0 && this.threads < this.size) {
+      const spare = this.spawn();
+      this.idle.push(spare);
+      this.retireWhenIdle(spare);
+    }
+  }
+
+  /** A spare thread (not the last one) left idle exits once SPARE_THREAD_IDLE_MS pass without work. */
+  private retireWhenIdle(worker: Worker): void {
+    if (this.threads <= 1) return;
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(worker);
+      const index = this.idle.indexOf(worker);
+      if (index < 0 || this.threads <= 1) return;
+      this.idle.splice(index, 1);
+      void worker.terminate();
+    }, this.spareIdleMs);
+    timer.unref();
+    this.idleTimers.set(worker, timer);
   }
 
   private spawn(): Worker {
@@ -86,6 +125,7 @@ export class HashingThreads {
       if (answer.error !== undefined) job?.reject(new Error(answer.error));
       else job?.resolve(answer.value);
       this.dispatch();
+      if (this.idle.includes(worker)) this.retireWhenIdle(worker);
     });
     worker.on("error", (error) => this.replace(worker, error));
     worker.on("exit", (code) => this.replace(worker, new Error(`hashing thread exited with ${code}`)));
