@@ -390,7 +390,7 @@ async function main() {
     const date = new Date().toISOString().slice(0, 10);
     writeFileSync(
       join(root, "bench/RESULTS.md"),
-      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nLoad average at the start: ${loadAtStart.toFixed(1)} (1 min). Reproduce: \`npm run bench -- --write\`.\n\n${lines.join("\n")}\n${keptNotes()}`,
+      `# Benchmark results\n\n${date}, ${machine}. Load generator on the same machine.\n${header}\nLoad average at the start: ${loadAtStart.toFixed(1)} (1 min). Reproduce: \`${ROUNDS === 3 ? "" : `BENCH_ROUNDS=${ROUNDS} `}npm run bench -- --write\`.\n\n${lines.join("\n")}\n${keptNotes()}`,
     );
   }
 
