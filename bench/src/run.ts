@@ -39,6 +39,8 @@ interface MeasuredLoad extends LoadResult {
   /** That process's user + system CPU time during the load over the requests it answered. */
   cpuMicrosPerRequest: number;
   peakRssMb: number;
+  /** The resident set as the load began: what earlier loads left counts in the peak too. */
+  startRssMb: number;
 }
 
 /**
@@ -132,7 +134,8 @@ function keptNotes(): string {
  */
 async function measuredLoad(pid: number, settings: LoadSettings): Promise<MeasuredLoad> {
   const exactPeak = resetPeakRss(pid);
-  let sampledPeak = statusMb(pid, "VmRSS");
+  const startRssMb = statusMb(pid, "VmRSS");
+  let sampledPeak = startRssMb;
   const sampler = setInterval(() => {
     sampledPeak = Math.max(sampledPeak, statusMb(pid, "VmRSS"));
   }, 50);
@@ -143,6 +146,7 @@ async function measuredLoad(pid: number, settings: LoadSettings): Promise<Measur
       ...result,
       cpuMicrosPerRequest: (cpuMicros(pid) - cpuBefore) / result.total,
       peakRssMb: exactPeak ? statusMb(pid, "VmHWM") : sampledPeak,
+      startRssMb,
     };
   } finally {
     clearInterval(sampler);
@@ -269,6 +273,7 @@ async function main() {
     cpuRatio: number;
     cpuFloorRatio: number;
     rss: number;
+    startRss: number;
   }[] = [];
   const bareRuns: MeasuredLoad[] = [];
   const floorRuns: MeasuredLoad[] = [];
@@ -300,6 +305,7 @@ async function main() {
       cpuRatio: cpu / median(ceilings.map((r) => r.cpuMicrosPerRequest)),
       cpuFloorRatio: cpu / median(floors.map((r) => r.cpuMicrosPerRequest)),
       rss: Math.max(...runs.map((r) => r.peakRssMb)),
+      startRss: runs[0]?.startRssMb ?? 0,
     });
     console.error(`measured ${name}`);
   }
@@ -327,13 +333,13 @@ async function main() {
   const floorRps = median(floorRuns.map((r) => r.requestsPerSecond));
   const floorHeaders = Object.keys(verifyAnswer.headers).length;
   const lines = [
-    `| endpoint | CPU µs per request | CPU ÷ bare | CPU ÷ floor | req/s | req/s ÷ bare | p50 ms | p99 ms | peak RSS MB |`,
+    `| endpoint | CPU µs per request | CPU ÷ bare | CPU ÷ floor | req/s | req/s ÷ bare | p50 ms | p99 ms | peak RSS MB (as its load began) |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
     `| bare Fastify ${fastify} route (same bytes as verify) | ${bareCpu.toFixed(0)} | 1.00 | | ${bareMedian.toFixed(0)} | 1.00 | ${median(bareRuns.map((r) => r.p50))} | ${median(bareRuns.map((r) => r.p99))} | ${bareRss.toFixed(0)} |`,
     `| the floor: that route with verify's ${floorHeaders} headers too | ${floorCpu.toFixed(0)} | ${(floorCpu / bareCpu).toFixed(2)} | 1.00 | ${floorRps.toFixed(0)} | ${(floorRps / bareMedian).toFixed(2)} | ${median(floorRuns.map((r) => r.p50))} | ${median(floorRuns.map((r) => r.p99))} | ${Math.max(...floorRuns.map((r) => r.peakRssMb)).toFixed(0)} |`,
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.cpu.toFixed(0)} | ${r.cpuRatio.toFixed(2)} | ${r.cpuFloorRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.rss.toFixed(0)} |`,
+        `| ${r.name} | ${r.cpu.toFixed(0)} | ${r.cpuRatio.toFixed(2)} | ${r.cpuFloorRatio.toFixed(2)} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.rss.toFixed(0)} (${r.startRss.toFixed(0)}) |`,
     ),
     "",
     `- start-up to first answered request: ${startupMs.toFixed(0)} ms`,
@@ -382,7 +388,7 @@ async function main() {
     target(`peak RSS, every endpoint's load (highest: ${heaviest.name})`, heaviest.rss, 120, "<", " MB"),
     target("verify during a login storm / alone", stormRatio, 0.5, "≥"),
   );
-  const header = `CPU per request: the user + system time the answering process (the service, or the bare route, each its own process) spent during the load, from /proc/<pid>/stat, over the requests it answered (per pair for grant + token); median of the rounds. Ratios: the endpoint's median over the median of the bare route's runs interleaved with it; the bare route runs Fastify ${fastify}, the version the service loads. The floor is the same bare route sending every header the service's verify answer carries (the security headers SECURITY.md promises, no-store, an X-Request-Id made per request): what the headers cost, which any route sending them pays; CPU ÷ floor is the rest, the plumbing. Peak RSS: the service's VmHWM over that endpoint's load (reset before each run). ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, floor, ...), medians; autocannon in its own process.`;
+  const header = `CPU per request: the user + system time the answering process (the service, or the bare route, each its own process) spent during the load, from /proc/<pid>/stat, over the requests it answered (per pair for grant + token); median of the rounds. Ratios: the endpoint's median over the median of the bare route's runs interleaved with it; the bare route runs Fastify ${fastify}, the version the service loads. The floor is the same bare route sending every header the service's verify answer carries (the security headers SECURITY.md promises, no-store, an X-Request-Id made per request): what the headers cost, which any route sending them pays; CPU ÷ floor is the rest, the plumbing. Peak RSS: the service's VmHWM over that endpoint's load (reset before each run), and in brackets its resident set as the endpoint's first load began, which the peak includes (what earlier loads left). ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (endpoint, bare, floor, ...), medians; autocannon in its own process.`;
   console.log(`\n${header}\n\n${lines.join("\n")}`);
 
   if (process.argv.includes("--write")) {
