@@ -191,6 +191,7 @@ async function main() {
     durationSeconds: SECONDS,
     requests: [{ method: "POST", path: "/verify", body: JSON.stringify({ token }) }],
   };
+  const floorLoad: LoadSettings = { ...bareLoad, url: floor.url };
 
   const endpoints: [string, LoadSettings][] = [
     [
@@ -257,7 +258,7 @@ async function main() {
     await profileLoad(
       "The floor (the bare route with the service's headers)",
       floor.child,
-      { ...bareLoad, url: floor.url },
+      floorLoad,
       join(profileDir, "floor"),
     );
     return stop();
@@ -277,7 +278,6 @@ async function main() {
   }[] = [];
   const bareRuns: MeasuredLoad[] = [];
   const floorRuns: MeasuredLoad[] = [];
-  const floorLoad = { ...bareLoad, url: floor.url };
   const verifyAlone: number[] = [];
   for (const [name, settings] of endpoints) {
     const runs: MeasuredLoad[] = [];
